@@ -1,0 +1,127 @@
+//! The config file as written: a serde mirror of the TOML.
+//!
+//! Every table is `deny_unknown_fields`, so a misspelt key is an error
+//! naming it rather than a silently ignored default. Values keep their
+//! spans (`toml::Spanned`) so that validation can point at them. Nothing
+//! here checks ranges, resolves paths or looks up names; `Config` does
+//! that when it is built from these types (see `mod.rs`). Field order is
+//! the order serde lists them in "expected one of ..." messages.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Unexpected, Visitor};
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    pub(super) workers: Option<Spanned<Workers>>,
+    pub(super) listen: Option<Spanned<Vec<RawListen>>>,
+    pub(super) timeout: Option<Spanned<Seconds>>,
+    pub(super) shutdown_timeout: Option<Spanned<Seconds>>,
+    pub(super) upgrade_timeout: Option<Spanned<Seconds>>,
+    pub(super) user: Option<Spanned<String>>,
+    pub(super) group: Option<Spanned<String>>,
+    pub(super) pid: Option<Spanned<String>>,
+    pub(super) max_requests: Option<Spanned<i64>>,
+    pub(super) log: Option<RawLog>,
+}
+
+/// One `[[listen]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawListen {
+    pub(super) address: Spanned<String>,
+    pub(super) backlog: Option<Spanned<i64>>,
+    pub(super) name: Option<Spanned<String>>,
+    pub(super) tls: Option<RawTls>,
+}
+
+/// `tls = { cert = "...", key = "..." }` of a listener.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTls {
+    pub(super) cert: Spanned<String>,
+    pub(super) key: Spanned<String>,
+}
+
+/// The `[log]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLog {
+    pub(super) level: Option<Spanned<String>>,
+    pub(super) file: Option<Spanned<String>>,
+}
+
+/// `workers = 4` or `workers = "auto"`. The count is range-checked later,
+/// so that the error can say what the range is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Workers {
+    Count(i64),
+    Auto,
+}
+
+impl<'de> Deserialize<'de> for Workers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct WorkersVisitor;
+
+        impl Visitor<'_> for WorkersVisitor {
+            type Value = Workers;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer or \"auto\"")
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Workers, E> {
+                Ok(Workers::Count(v))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Workers, E> {
+                Ok(Workers::Count(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Workers, E> {
+                if v == "auto" {
+                    Ok(Workers::Auto)
+                } else {
+                    Err(E::invalid_value(Unexpected::Str(v), &self))
+                }
+            }
+        }
+
+        deserializer.deserialize_any(WorkersVisitor)
+    }
+}
+
+/// A duration in seconds, written as an integer or a float.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Seconds(pub(super) f64);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SecondsVisitor;
+
+        impl Visitor<'_> for SecondsVisitor {
+            type Value = Seconds;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number of seconds")
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Seconds, E> {
+                Ok(Seconds(v as f64))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Seconds, E> {
+                Ok(Seconds(v as f64))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Seconds, E> {
+                Ok(Seconds(v))
+            }
+        }
+
+        deserializer.deserialize_any(SecondsVisitor)
+    }
+}

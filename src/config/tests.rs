@@ -1,0 +1,1 @@
+//! Unit tests for `Config` loading: one story per key and per mistake.
