@@ -1,0 +1,79 @@
+//! The shipped `conf/bicorn.toml` must stay loadable: it is what a new
+//! user runs first (`cargo run --release -- -c conf/bicorn.toml`).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use bicorn::config::{Config, ListenAddress};
+
+const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/conf/bicorn.toml");
+const CERT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cert.pem");
+const KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/key.pem");
+
+#[test]
+fn shipped_config_loads_and_listens_on_loopback_8080_in_cleartext() {
+    let config = Config::load(Path::new(SHIPPED)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.source, Path::new(SHIPPED));
+    let [listen] = &config.listeners[..] else {
+        panic!("one listener, got {:?}", config.listeners);
+    };
+    let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+    assert_eq!(listen.address, ListenAddress::Tcp(loopback));
+    assert_eq!(listen.backlog, 1024);
+    assert_eq!(listen.name, None);
+    assert_eq!(listen.tls, None);
+}
+
+#[test]
+fn shipped_config_uses_a_worker_per_cpu_and_default_timeouts() {
+    let config = Config::load(Path::new(SHIPPED)).unwrap_or_else(|e| panic!("{e}"));
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    assert_eq!(config.workers, cpus.min(1024));
+    assert_eq!(config.timeout, Duration::from_secs(30));
+    assert_eq!(config.shutdown_timeout, Duration::from_secs(30));
+    assert_eq!(config.upgrade_timeout, Duration::from_secs(60));
+    assert_eq!(config.max_requests, 0);
+}
+
+#[test]
+fn shipped_config_drops_no_privileges_and_writes_no_files() {
+    let config = Config::load(Path::new(SHIPPED)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.user, None);
+    assert_eq!(config.group, None);
+    assert_eq!(config.pid, None);
+    assert_eq!(config.log.level, log::LevelFilter::Info);
+    assert_eq!(config.log.file, None);
+}
+
+/// Each commented example, uncommented on its own, must still be a valid
+/// config, so that following the file's advice never produces an error.
+#[test]
+fn shipped_commented_examples_are_valid_when_uncommented() {
+    let text = std::fs::read_to_string(SHIPPED).unwrap();
+    let examples = [
+        "# user = ",
+        "# group = ",
+        "# pid = ",
+        "# [[listen]]\n# address = \"unix:",
+        "# [[listen]]\n# address = \"0.0.0.0:80\"\n# name = ",
+        "# [[listen]]\n# address = \"0.0.0.0:443\"",
+        "# file = ",
+    ];
+    for example in examples {
+        let Some(start) = text.find(example) else {
+            panic!("example {example:?} is in the shipped config");
+        };
+        let end = text[start..].find("\n\n").map_or(text.len(), |n| start + n);
+        let uncommented = text[start..end].replace("# ", "");
+        let edited = format!("{}{}{}", &text[..start], uncommented, &text[end..]);
+        // Stand-ins that exist on any test host.
+        let edited = edited
+            .replace("\"www-data\"", "\"root\"")
+            .replace("/etc/bicorn/cert.pem", CERT)
+            .replace("/etc/bicorn/key.pem", KEY);
+        if let Err(e) = Config::parse(Path::new(SHIPPED), &edited) {
+            panic!("uncommenting {example:?} breaks the config: {e}");
+        }
+    }
+}
