@@ -45,6 +45,9 @@ const MAX_WORKERS: usize = 1024;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default for `upgrade_timeout`.
 const DEFAULT_UPGRADE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Shortest `timeout`: workers report a heartbeat about twice a second,
+/// so a shorter one would kill healthy workers.
+const MIN_HEARTBEAT_TIMEOUT: f64 = 1.0;
 /// Longest accepted timeout: one day.
 const MAX_SECONDS: f64 = 86_400.0;
 
@@ -142,7 +145,12 @@ impl<'a> Checker<'a> {
             source: self.file.to_path_buf(),
             workers: self.workers(raw.workers.as_ref())?,
             listeners: self.listeners(raw.listen)?,
-            timeout: self.seconds(raw.timeout.as_ref(), "timeout", 1.0, DEFAULT_TIMEOUT)?,
+            timeout: self.seconds(
+                raw.timeout.as_ref(),
+                "timeout",
+                MIN_HEARTBEAT_TIMEOUT,
+                DEFAULT_TIMEOUT,
+            )?,
             shutdown_timeout: self.seconds(
                 raw.shutdown_timeout.as_ref(),
                 "shutdown_timeout",
@@ -212,8 +220,6 @@ impl<'a> Checker<'a> {
         };
         if !in_range {
             let bound = if min > 0.0 {
-                // Workers report a heartbeat about twice a second; a shorter
-                // timeout would kill healthy workers.
                 format!("at least {min}")
             } else {
                 "more than 0".to_string()
