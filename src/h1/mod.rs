@@ -19,11 +19,18 @@
 //! `date.rs` (the `date` field), `error.rs` (`ParseError`).
 
 mod body;
+mod date;
 mod error;
 mod request;
+mod response;
 mod section;
 
+pub use date::{DateCache, imf_fixdate};
 pub use error::ParseError;
 pub use request::{
     BodyKind, Decoder, Event, H2_PREFACE, Limits, RequestHead, Version, is_h2_preface_prefix,
+};
+pub use response::{
+    BodyFraming, ResponseHead, encode_chunk, encode_continue, encode_head, encode_last_chunk,
+    error_response, reason_phrase,
 };
