@@ -1,4 +1,28 @@
 //! bicorn: a Unicorn-style prefork HTTP/2 server.
+//!
+//! # Architecture
+//!
+//! ```text
+//! main.rs ─► supervisor/ ─► worker/ ─► { h1/, h2/ ─► hpack/ } ─► http/
+//!                │              │
+//!                └──── sys/ ◄───┘        (the only place with `unsafe`)
+//! ```
+//!
+//! - [`supervisor`]: the master. Binds or adopts the listening sockets,
+//!   forks workers, supervises them (heartbeat, backoff), and turns signals
+//!   into operations: reload (HUP), binary upgrade (USR2), graceful and fast
+//!   stop, worker count. Talks to systemd. Never parses HTTP.
+//! - [`worker`]: one process, one mio event loop; accepts on the shared
+//!   sockets and drives connections. Never parses a frame itself.
+//! - [`h1`]: the sans-I/O HTTP/1.1 codec (bytes in, events out; time is a
+//!   parameter).
+//! - [`config`]: the TOML file, as a serde mirror and a validated `Config`.
+//! - [`logging`]: the process-wide logger and log-file reopening.
+//! - [`sys`]: thin wrappers over the Unix calls that need `unsafe`.
 
 pub mod config;
 pub mod h1;
+pub mod logging;
+pub mod supervisor;
+pub mod sys;
+pub mod worker;

@@ -40,7 +40,7 @@ use raw::{RawConfig, RawLog, Seconds, Workers};
 /// Workers when `workers` is not set.
 const DEFAULT_WORKERS: usize = 2;
 /// The most workers `workers` may ask for (and `"auto"` resolves to).
-const MAX_WORKERS: usize = 1024;
+pub const MAX_WORKERS: usize = 1024;
 /// Default for `timeout`, `shutdown_timeout`.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default for `upgrade_timeout`.

@@ -1,0 +1,443 @@
+//! The master process: owns the listening sockets and the worker table,
+//! and turns Unix signals into operations. It never parses HTTP.
+//!
+//! The loop is Unicorn's: reap every exited child, handle one queued
+//! signal, notice ready and hung workers, keep the worker count, sleep on
+//! the self-pipe with a timeout. Signal handlers only enqueue (a byte in
+//! the self-pipe, see `sys::signals`); workers write a zero byte to the same
+//! pipe when their scoreboard state changes. The master is single-threaded,
+//! which `sys::fork` checks before every fork.
+
+pub mod backoff;
+pub mod listeners;
+pub mod pidfile;
+mod reload;
+pub mod scoreboard;
+pub mod systemd;
+pub mod upgrade;
+mod workers;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::fs::File;
+use std::io::Read;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use nix::fcntl::OFlag;
+use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::Signal;
+
+use crate::config::{Config, ConfigError};
+use crate::sys;
+
+use backoff::Backoff;
+use listeners::{Inherited, ListenError, Listener};
+use pidfile::PidFile;
+use scoreboard::{MAX_SLOTS, Scoreboard};
+use systemd::Notifier;
+use upgrade::{Handover, Invocation, Upgrade};
+use workers::WorkerProc;
+
+/// Signals the master catches.
+const CAUGHT: [i32; 10] = [
+    libc::SIGQUIT,
+    libc::SIGTERM,
+    libc::SIGINT,
+    libc::SIGHUP,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGWINCH,
+    libc::SIGTTIN,
+    libc::SIGTTOU,
+    libc::SIGCHLD,
+];
+
+/// Longest sleep of the master loop (hung-worker checks run this often).
+const MAX_SLEEP: Duration = Duration::from_millis(500);
+/// Time workers get to exit after a fast stop before they are killed.
+const FAST_STOP_GRACE: Duration = Duration::from_secs(3);
+
+/// Why the server could not start. Nothing is left running when this is
+/// returned.
+#[derive(Debug)]
+pub enum StartError {
+    /// The configuration is invalid.
+    Config(ConfigError),
+    /// A listener could not be opened.
+    Listen(ListenError),
+    /// Anything else (pid file, log file, environment, privileges).
+    Setup(String),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Config(e) => write!(f, "{e}"),
+            StartError::Listen(e) => write!(f, "{e}"),
+            StartError::Setup(s) => f.write_str(s),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    /// QUIT, or retiring after a successful upgrade.
+    Graceful { deadline: Instant, killed: bool },
+    /// TERM or INT.
+    Fast { deadline: Instant, killed: bool },
+}
+
+/// The master.
+#[derive(Debug)]
+pub struct Supervisor {
+    config: Config,
+    invocation: Invocation,
+    listeners: Vec<Listener>,
+    board: Scoreboard,
+    free_slots: Vec<usize>,
+    workers: Vec<WorkerProc>,
+    generation: u32,
+    target: usize,
+    backoff: Vec<Backoff>,
+    reload: Option<reload::Pending>,
+    upgrade: Option<Upgrade>,
+    upgrade_victim: Option<(nix::unistd::Pid, Instant)>,
+    handover: Option<Handover>,
+    handed_over: bool,
+    winched: bool,
+    stop: Option<Stop>,
+    wake_rx: File,
+    wake_tx: OwnedFd,
+    queue: VecDeque<i32>,
+    notifier: Notifier,
+    pidfile: Option<PidFile>,
+    announced: bool,
+    last_watchdog: Option<Instant>,
+}
+
+/// Start the master on the config at `path` and run until it stops.
+pub fn run(path: &Path) -> Result<(), StartError> {
+    let mut sup = Supervisor::start(path)?;
+    sup.serve();
+    Ok(())
+}
+
+impl Supervisor {
+    fn start(path: &Path) -> Result<Self, StartError> {
+        let config = Config::load(path).map_err(StartError::Config)?;
+        crate::logging::init(config.log.level);
+        if let Some(file) = &config.log.file {
+            crate::logging::redirect_stderr(file).map_err(|e| {
+                StartError::Setup(format!("cannot open log file {}: {e}", file.display()))
+            })?;
+        }
+        check_privileges(&config).map_err(StartError::Setup)?;
+        let invocation = Invocation::capture()
+            .map_err(|e| StartError::Setup(format!("cannot find own executable: {e}")))?;
+        let activated = systemd::take_listen_fds().map_err(StartError::Setup)?;
+        let mut inherited = Inherited::from_env(activated).map_err(StartError::Setup)?;
+        let handover = Handover::from_env().map_err(StartError::Setup)?;
+        let listeners =
+            listeners::open_all(&config.listeners, &mut inherited).map_err(StartError::Listen)?;
+        inherited.close_unused();
+        let board = Scoreboard::new()
+            .map_err(|e| StartError::Setup(format!("cannot map the scoreboard: {e}")))?;
+        let (rx, tx) = nix::unistd::pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
+            .map_err(|e| StartError::Setup(format!("pipe: {e}")))?;
+        sys::install_signal_pipe(tx.as_raw_fd(), &CAUGHT)
+            .map_err(|e| StartError::Setup(format!("cannot install signal handlers: {e}")))?;
+        let pidfile = match &config.pid {
+            Some(p) => Some(PidFile::create(p).map_err(|e| {
+                StartError::Setup(format!("cannot write pid file {}: {e}", p.display()))
+            })?),
+            None => None,
+        };
+        let target = config.workers;
+        log::info!(
+            "master starting: pid {}, config {}, {} workers, listening on {}",
+            std::process::id(),
+            config.source.display(),
+            target,
+            listeners
+                .iter()
+                .map(|l| l.local().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Ok(Self {
+            config,
+            invocation,
+            listeners,
+            board,
+            free_slots: (0..MAX_SLOTS).rev().collect(),
+            workers: Vec::new(),
+            generation: 1,
+            target,
+            backoff: vec![Backoff::default(); target],
+            reload: None,
+            upgrade: None,
+            upgrade_victim: None,
+            handover,
+            handed_over: false,
+            winched: false,
+            stop: None,
+            wake_rx: File::from(rx),
+            wake_tx: tx,
+            queue: VecDeque::new(),
+            notifier: Notifier::from_env(),
+            pidfile,
+            announced: false,
+            last_watchdog: None,
+        })
+    }
+
+    fn serve(&mut self) {
+        loop {
+            let now = Instant::now();
+            self.reap(now);
+            if let Some(sig) = self.queue.pop_front() {
+                self.on_signal(sig, now);
+            }
+            self.check_workers(now);
+            self.check_reload(now);
+            self.check_upgrade(now);
+            if self.stop.is_some() {
+                if self.workers.is_empty() && self.upgrade.is_none() {
+                    break;
+                }
+                self.enforce_stop_deadline(now);
+            } else {
+                self.maintain(now);
+            }
+            self.watchdog(now);
+            self.sleep(now);
+        }
+        self.finish();
+    }
+
+    fn on_signal(&mut self, sig: i32, now: Instant) {
+        let Ok(signal) = Signal::try_from(sig) else {
+            return;
+        };
+        match signal {
+            Signal::SIGQUIT => self.begin_stop(now, true),
+            Signal::SIGTERM | Signal::SIGINT => self.begin_stop(now, false),
+            Signal::SIGHUP => self.begin_reload(now),
+            Signal::SIGUSR2 => self.begin_upgrade(now),
+            Signal::SIGUSR1 => self.reopen_logs(),
+            Signal::SIGWINCH if self.stop.is_none() => {
+                log::info!("WINCH: stopping all workers; HUP starts them again");
+                self.winched = true;
+                self.retire_all(now, |_| true);
+                self.status();
+            }
+            Signal::SIGTTIN if self.target < crate::config::MAX_WORKERS => {
+                self.target += 1;
+                self.backoff.resize(self.target, Backoff::default());
+                log::info!("TTIN: worker count now {}", self.target);
+            }
+            Signal::SIGTTOU => {
+                if self.target > 1 {
+                    self.target -= 1;
+                    self.backoff.truncate(self.target);
+                    log::info!("TTOU: worker count now {}", self.target);
+                } else {
+                    log::info!("TTOU ignored: already at 1 worker");
+                }
+            }
+            _ => {} // SIGCHLD: reaping happens every turn
+        }
+    }
+
+    fn begin_stop(&mut self, now: Instant, graceful: bool) {
+        match (self.stop, graceful) {
+            (Some(Stop::Fast { .. }), _) | (Some(Stop::Graceful { .. }), true) => return,
+            _ => {}
+        }
+        if !self.handed_over {
+            self.notifier.notify("STOPPING=1");
+        }
+        if let Some(up) = self.upgrade.take() {
+            log::warn!("stopping: abandoning upgrade to pid {}", up.child());
+            let _ = nix::sys::signal::kill(up.child(), Signal::SIGTERM);
+        }
+        if graceful {
+            log::info!(
+                "graceful stop: draining {} workers (limit {:?})",
+                self.workers.len(),
+                self.config.shutdown_timeout
+            );
+            self.stop = Some(Stop::Graceful {
+                deadline: now + self.config.shutdown_timeout,
+                killed: false,
+            });
+            self.retire_all(now, |_| true);
+        } else {
+            log::info!("fast stop: terminating {} workers", self.workers.len());
+            self.stop = Some(Stop::Fast {
+                deadline: now + FAST_STOP_GRACE,
+                killed: false,
+            });
+            for w in &self.workers {
+                let _ = nix::sys::signal::kill(w.pid, Signal::SIGTERM);
+            }
+        }
+    }
+
+    fn enforce_stop_deadline(&mut self, now: Instant) {
+        let (deadline, killed) = match &mut self.stop {
+            Some(Stop::Graceful { deadline, killed }) | Some(Stop::Fast { deadline, killed }) => {
+                (*deadline, killed)
+            }
+            None => return,
+        };
+        if now >= deadline && !*killed {
+            *killed = true;
+            for w in &self.workers {
+                log::warn!(
+                    "worker pid {} still running at stop deadline; killing",
+                    w.pid
+                );
+                let _ = nix::sys::signal::kill(w.pid, Signal::SIGKILL);
+            }
+        }
+    }
+
+    fn reopen_logs(&mut self) {
+        if let Some(path) = &self.config.log.file {
+            match crate::logging::redirect_stderr(path) {
+                Ok(()) => log::info!("USR1: reopened {}", path.display()),
+                Err(e) => log::error!("USR1: cannot reopen {}: {e}", path.display()),
+            }
+        }
+        for w in &self.workers {
+            let _ = nix::sys::signal::kill(w.pid, Signal::SIGUSR1);
+        }
+    }
+
+    /// Systemd's watchdog is fed only while every worker's heartbeat is
+    /// fresh, so a master that stopped supervising gets restarted.
+    fn watchdog(&mut self, now: Instant) {
+        let Some(interval) = self.notifier.watchdog() else {
+            return;
+        };
+        if self
+            .last_watchdog
+            .is_some_and(|t| now.duration_since(t) < interval / 2)
+        {
+            return;
+        }
+        if self.all_heartbeats_fresh() {
+            self.notifier.notify("WATCHDOG=1");
+            self.last_watchdog = Some(now);
+        }
+    }
+
+    fn status(&self) {
+        let ready = self
+            .workers
+            .iter()
+            .filter(|w| w.ready && w.retiring.is_none())
+            .count();
+        let line = if self.winched {
+            format!(
+                "STATUS=generation {}, workers stopped (WINCH)",
+                self.generation
+            )
+        } else {
+            format!(
+                "STATUS=generation {}, {ready}/{} workers ready",
+                self.generation, self.target
+            )
+        };
+        self.notifier.notify(&line);
+    }
+
+    fn sleep(&mut self, now: Instant) {
+        let mut wait = MAX_SLEEP;
+        for b in &self.backoff {
+            if let Some(t) = b.waiting_until() {
+                wait = wait.min(t.saturating_duration_since(now));
+            }
+        }
+        if !self.queue.is_empty() {
+            wait = Duration::ZERO;
+        }
+        let upgrade_fd = match &self.upgrade {
+            Some(up) if up.is_closed() => {
+                wait = wait.min(Duration::from_millis(50));
+                None
+            }
+            Some(up) => Some(up.fd().as_fd()),
+            None => None,
+        };
+        let millis = u16::try_from(wait.as_millis()).unwrap_or(u16::MAX);
+        let mut fds = vec![PollFd::new(self.wake_rx.as_fd(), PollFlags::POLLIN)];
+        if let Some(fd) = upgrade_fd {
+            fds.push(PollFd::new(fd, PollFlags::POLLIN));
+        }
+        let _ = nix::poll::poll(&mut fds, PollTimeout::from(millis));
+        drop(fds);
+        let mut buf = [0u8; 256];
+        while let Ok(n) = self.wake_rx.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            self.queue
+                .extend(buf[..n].iter().filter(|&&b| b != 0).map(|&b| i32::from(b)));
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.handed_over {
+            if let Some(p) = &self.pidfile {
+                p.remove_if_ours();
+            }
+            for l in self.listeners.drain(..) {
+                l.close();
+            }
+            log::info!("master exiting");
+        } else {
+            if let Some(p) = &self.pidfile {
+                p.remove_oldbin();
+            }
+            log::info!("old master exiting after upgrade");
+        }
+    }
+
+    fn current_pidfile_path(&self) -> Option<PathBuf> {
+        self.pidfile.as_ref().map(|p| p.path().to_path_buf())
+    }
+}
+
+/// `user`/`group` need root; say so before anything starts.
+fn check_privileges(config: &Config) -> Result<(), String> {
+    let euid = nix::unistd::geteuid();
+    if euid.is_root() {
+        return Ok(());
+    }
+    if let Some(u) = &config.user
+        && u.uid != euid.as_raw()
+    {
+        return Err(format!(
+            "{}: `user` = {:?} needs the master to start as root (running as uid {})",
+            config.source.display(),
+            u.name,
+            euid
+        ));
+    }
+    if let Some(g) = &config.group
+        && g.gid != nix::unistd::getegid().as_raw()
+    {
+        return Err(format!(
+            "{}: `group` = {:?} needs the master to start as root",
+            config.source.display(),
+            g.name
+        ));
+    }
+    Ok(())
+}

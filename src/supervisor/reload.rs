@@ -1,0 +1,200 @@
+//! HUP: reload the configuration into a new generation of workers.
+//!
+//! Re-read and validate the file; if it is invalid, log why (file, line,
+//! key) and change nothing. Otherwise open any new listeners (a bind
+//! failure also rejects the reload), start a new generation with the new
+//! config, and only once every one of its workers is ready retire the old
+//! generation gracefully and close listeners the new config dropped. If
+//! the new generation is not ready within `upgrade_timeout` (it crashes at
+//! start, say), the reload is rolled back: the new workers are stopped and
+//! the old generation, still serving, stays in charge.
+
+use std::time::Instant;
+
+use nix::sys::signal::{Signal, kill};
+
+use super::backoff::Backoff;
+use super::pidfile::PidFile;
+use super::systemd::monotonic_usec;
+use super::{Supervisor, listeners};
+use crate::config::Config;
+
+/// A reload whose new generation is not ready yet.
+#[derive(Debug)]
+pub(super) struct Pending {
+    old_config: Config,
+    old_generation: u32,
+    old_target: usize,
+    old_backoff: Vec<Backoff>,
+    old_winched: bool,
+    fresh_keys: Vec<String>,
+    deadline: Instant,
+}
+
+impl Supervisor {
+    pub(super) fn begin_reload(&mut self, now: Instant) {
+        if self.stop.is_some() {
+            return;
+        }
+        self.notifier
+            .notify(&format!("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
+        log::info!("HUP: reloading {}", self.config.source.display());
+        let new = match Config::load(&self.config.source) {
+            Ok(c) => c,
+            Err(e) => return self.reject_reload(&e.to_string()),
+        };
+        if let Err(e) = super::check_privileges(&new) {
+            return self.reject_reload(&e);
+        }
+        let fresh = match listeners::reopen_for(&new.listeners, &self.listeners) {
+            Ok(x) => x,
+            Err(e) => return self.reject_reload(&e.to_string()),
+        };
+        for spec in &new.listeners {
+            let key = spec.address.to_string();
+            if let Some(l) = self.listeners.iter_mut().find(|l| l.key() == key) {
+                listeners::respec(l, spec);
+            }
+        }
+        let fresh_keys: Vec<String> = fresh.iter().map(|l| l.key()).collect();
+        for l in &fresh {
+            log::info!("listening on {}", l.local());
+        }
+        self.listeners.extend(fresh);
+        self.apply_process_settings(&new);
+        // A reload during a reload: keep the oldest rollback point.
+        let pending = match self.reload.take() {
+            Some(mut p) => {
+                p.fresh_keys.extend(fresh_keys);
+                p.deadline = now + new.upgrade_timeout;
+                p
+            }
+            None => Pending {
+                old_config: self.config.clone(),
+                old_generation: self.generation,
+                old_target: self.target,
+                old_backoff: std::mem::take(&mut self.backoff),
+                old_winched: self.winched,
+                fresh_keys,
+                deadline: now + new.upgrade_timeout,
+            },
+        };
+        self.reload = Some(pending);
+        self.generation += 1;
+        self.target = new.workers;
+        self.backoff = vec![Backoff::default(); new.workers];
+        self.winched = false;
+        self.config = new;
+        log::info!(
+            "reload: starting generation {} with {} workers",
+            self.generation,
+            self.target
+        );
+    }
+
+    fn reject_reload(&mut self, why: &str) {
+        log::error!("reload rejected, still serving the previous config: {why}");
+        self.notifier.notify("READY=1");
+        self.status();
+    }
+
+    /// Settings of the master itself: log level and file, pid file.
+    fn apply_process_settings(&mut self, new: &Config) {
+        crate::logging::set_level(new.log.level);
+        if new.log.file != self.config.log.file
+            && let Some(path) = &new.log.file
+            && let Err(e) = crate::logging::redirect_stderr(path)
+        {
+            log::error!("cannot open log file {}: {e}", path.display());
+        }
+        if new.pid != self.current_pidfile_path() {
+            if let Some(old) = self.pidfile.take() {
+                old.remove_if_ours();
+            }
+            if let Some(path) = &new.pid {
+                match PidFile::create(path) {
+                    Ok(p) => self.pidfile = Some(p),
+                    Err(e) => log::error!("cannot write pid file {}: {e}", path.display()),
+                }
+            }
+        }
+    }
+
+    /// The new generation is ready: retire every older worker.
+    pub(super) fn complete_reload(&mut self, now: Instant) {
+        let Some(pending) = self.reload.take() else {
+            return;
+        };
+        let generation = self.generation;
+        self.retire_all(now, |w| w.generation != generation);
+        self.close_unused_listeners();
+        log::info!(
+            "reload complete: generation {} serving, generation {} retiring",
+            self.generation,
+            pending.old_generation
+        );
+        self.notifier.notify("READY=1");
+        self.status();
+    }
+
+    /// Roll back a reload whose generation did not become ready in time.
+    pub(super) fn check_reload(&mut self, now: Instant) {
+        let Some(p) = &self.reload else {
+            return;
+        };
+        if now < p.deadline || self.stop.is_some() {
+            return;
+        }
+        let Some(p) = self.reload.take() else {
+            return;
+        };
+        log::warn!(
+            "reload abandoned: generation {} not ready within upgrade_timeout ({:?}); generation {} keeps serving",
+            self.generation,
+            self.config.upgrade_timeout,
+            p.old_generation
+        );
+        let failed = self.generation;
+        for w in self.workers.iter_mut().filter(|w| w.generation == failed) {
+            w.retiring = Some(now);
+            let _ = kill(w.pid, Signal::SIGTERM);
+        }
+        self.apply_process_settings(&p.old_config);
+        self.config = p.old_config;
+        self.generation = p.old_generation;
+        self.target = p.old_target;
+        self.backoff = p.old_backoff;
+        self.winched = p.old_winched;
+        // Old-generation workers are this generation's again.
+        let keep: Vec<String> = self
+            .config
+            .listeners
+            .iter()
+            .map(|l| l.address.to_string())
+            .collect();
+        let (drop, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.listeners)
+            .into_iter()
+            .partition(|l| p.fresh_keys.contains(&l.key()) && !keep.contains(&l.key()));
+        self.listeners = kept;
+        drop.into_iter().for_each(listeners::Listener::close);
+        self.notifier.notify("READY=1");
+        self.status();
+    }
+
+    fn close_unused_listeners(&mut self) {
+        let keep: Vec<String> = self
+            .config
+            .listeners
+            .iter()
+            .map(|l| l.address.to_string())
+            .collect();
+        let (kept, gone): (Vec<_>, Vec<_>) = std::mem::take(&mut self.listeners)
+            .into_iter()
+            .partition(|l| keep.contains(&l.key()));
+        self.listeners = kept;
+        for l in gone {
+            log::info!("closing listener {} (no longer configured)", l.local());
+            l.close();
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! USR2 binary upgrade, both sides.
+//!
+//! Old master: fork+exec the binary on disk with the same argv and working
+//! directory, listeners inherited (fd numbers and configured addresses in
+//! `$BICORN_LISTENERS`), plus the write end of a pipe (`$BICORN_UPGRADE_FD`).
+//! The pid file moves to `<pid>.oldbin`. When the new master's workers are
+//! all ready it writes `ready` on the pipe; the old master then tells
+//! systemd `MAINPID=<new>` and `READY=1` and retires gracefully. If the new
+//! master exits, closes the pipe, or is not ready within
+//! `upgrade_timeout`, the old one kills it, restores its pid file, logs why
+//! and keeps serving.
+//!
+//! New master: [`Handover::from_env`] finds the pipe; [`Handover::ready`]
+//! is called once all its workers are ready.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use nix::fcntl::OFlag;
+use nix::unistd::Pid;
+
+use crate::supervisor::listeners::{INHERIT_ENV, Listener, inherit_env_value};
+use crate::sys::{adopt_fd, set_cloexec};
+
+/// Environment variable carrying the readiness pipe's fd to a new master.
+pub const UPGRADE_FD_ENV: &str = "BICORN_UPGRADE_FD";
+
+/// How the binary was started, to start it again.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    exe: PathBuf,
+    args: Vec<OsString>,
+    cwd: PathBuf,
+}
+
+impl Invocation {
+    /// Capture the executable path, argv and cwd now, at start: after a
+    /// deploy replaces the file, `/proc/self/exe` would name a deleted one.
+    pub fn capture() -> io::Result<Self> {
+        Ok(Self {
+            exe: std::env::current_exe()?,
+            args: std::env::args_os().skip(1).collect(),
+            cwd: std::env::current_dir()?,
+        })
+    }
+
+    /// The executable path.
+    pub fn exe(&self) -> &Path {
+        &self.exe
+    }
+}
+
+/// An upgrade in progress, seen from the old master.
+#[derive(Debug)]
+pub struct Upgrade {
+    child: Pid,
+    ready_rx: File,
+    received: Vec<u8>,
+    deadline: Instant,
+    closed_at: Option<Instant>,
+}
+
+/// What the old master learns when it looks at an upgrade.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Not ready yet.
+    Waiting,
+    /// The new master's workers are all ready.
+    Ready,
+    /// The pipe closed without `ready`: the new master died or gave up.
+    Closed,
+}
+
+impl Upgrade {
+    /// Start the new master.
+    pub fn start(inv: &Invocation, listeners: &[Listener], deadline: Instant) -> io::Result<Self> {
+        let (rx, tx) = nix::unistd::pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)?;
+        set_cloexec(&tx, false)?;
+        for l in listeners {
+            set_cloexec(l.fd(), false)?;
+        }
+        let spawned = Command::new(&inv.exe)
+            .args(&inv.args)
+            .current_dir(&inv.cwd)
+            .env(INHERIT_ENV, inherit_env_value(listeners))
+            .env(UPGRADE_FD_ENV, tx.as_raw_fd().to_string())
+            .env_remove("LISTEN_PID")
+            .env_remove("LISTEN_FDS")
+            .env_remove("LISTEN_FDNAMES")
+            .env_remove("WATCHDOG_PID")
+            .spawn();
+        for l in listeners {
+            let _ = set_cloexec(l.fd(), true);
+        }
+        drop(tx);
+        let child = spawned?;
+        Ok(Self {
+            child: Pid::from_raw(child.id() as i32),
+            ready_rx: File::from(rx),
+            received: Vec::new(),
+            deadline,
+            closed_at: None,
+        })
+    }
+
+    /// The new master's pid.
+    pub fn child(&self) -> Pid {
+        self.child
+    }
+
+    /// When the new master must be ready.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Has the pipe been seen closed without `ready`?
+    pub fn is_closed(&self) -> bool {
+        self.closed_at.is_some()
+    }
+
+    /// The pipe's fd, to sleep on.
+    pub fn fd(&self) -> &File {
+        &self.ready_rx
+    }
+
+    /// Read what the new master wrote.
+    pub fn progress(&mut self) -> Progress {
+        let mut buf = [0u8; 64];
+        loop {
+            match self.ready_rx.read(&mut buf) {
+                Ok(0) => {
+                    return if self.received.starts_with(b"ready") {
+                        Progress::Ready
+                    } else {
+                        Progress::Closed
+                    };
+                }
+                Ok(n) => {
+                    self.received.extend_from_slice(&buf[..n]);
+                    if self.received.contains(&b'\n') {
+                        return if self.received.starts_with(b"ready") {
+                            Progress::Ready
+                        } else {
+                            Progress::Closed
+                        };
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Progress::Waiting,
+            }
+        }
+    }
+}
+
+/// The new master's end of the readiness pipe.
+#[derive(Debug)]
+pub struct Handover {
+    tx: OwnedFd,
+}
+
+impl Handover {
+    /// Take the pipe named by `$BICORN_UPGRADE_FD` (then removed).
+    pub fn from_env() -> Result<Option<Self>, String> {
+        let Ok(value) = std::env::var(UPGRADE_FD_ENV) else {
+            return Ok(None);
+        };
+        crate::sys::remove_env(&[UPGRADE_FD_ENV]).map_err(|e| e.to_string())?;
+        let fd: i32 = value
+            .parse()
+            .map_err(|_| format!("{UPGRADE_FD_ENV} is not an fd: {value:?}"))?;
+        let tx = adopt_fd(fd).map_err(|e| format!("{UPGRADE_FD_ENV} fd {fd}: {e}"))?;
+        Ok(Some(Self { tx }))
+    }
+
+    /// Tell the old master we serve.
+    pub fn ready(self) {
+        let mut f = File::from(self.tx);
+        if let Err(e) = writeln!(f, "ready {}", std::process::id()) {
+            log::warn!("cannot tell the old master we are ready: {e}");
+        }
+    }
+}
+
+impl super::Supervisor {
+    /// USR2.
+    pub(super) fn begin_upgrade(&mut self, now: Instant) {
+        if self.stop.is_some() {
+            return;
+        }
+        if let Some(up) = &self.upgrade {
+            log::warn!(
+                "USR2 ignored: an upgrade (new master pid {}) is already in progress",
+                up.child()
+            );
+            return;
+        }
+        if self.handover.is_some() {
+            log::warn!("USR2 ignored: this master is itself still starting up");
+            return;
+        }
+        if let Some(p) = &self.pidfile
+            && let Err(e) = p.move_to_oldbin()
+        {
+            log::warn!(
+                "cannot rename pid file to {}: {e}",
+                p.oldbin_path().display()
+            );
+        }
+        let deadline = now + self.config.upgrade_timeout;
+        match Upgrade::start(&self.invocation, &self.listeners, deadline) {
+            Ok(up) => {
+                log::info!(
+                    "USR2: started new master pid {} from {}",
+                    up.child(),
+                    self.invocation.exe().display()
+                );
+                self.upgrade = Some(up);
+            }
+            Err(e) => {
+                self.restore_pidfile();
+                log::error!(
+                    "upgrade failed: cannot start {}: {e}; still serving",
+                    self.invocation.exe().display()
+                );
+            }
+        }
+    }
+
+    /// Look at an upgrade in progress, and at a failed new master we are
+    /// waiting to see gone.
+    pub(super) fn check_upgrade(&mut self, now: Instant) {
+        if let Some((pid, since)) = self.upgrade_victim
+            && now.duration_since(since) > std::time::Duration::from_secs(5)
+        {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        let Some(up) = &mut self.upgrade else {
+            return;
+        };
+        match up.progress() {
+            Progress::Ready => {
+                let child = up.child();
+                self.upgrade = None;
+                log::info!("upgrade: new master pid {child} is ready; this master retires");
+                self.notifier.notify(&format!("MAINPID={child}\nREADY=1"));
+                self.handed_over = true;
+                if let Some(p) = &self.pidfile {
+                    p.remove_oldbin();
+                }
+                self.stop = Some(super::Stop::Graceful {
+                    deadline: now + self.config.shutdown_timeout,
+                    killed: false,
+                });
+                self.retire_all(now, |_| true);
+            }
+            Progress::Closed => {
+                // Usually the new master exited: give the reaper a moment
+                // to report how, before settling for "closed the pipe".
+                let closed_at = *up.closed_at.get_or_insert(now);
+                if now.duration_since(closed_at) < std::time::Duration::from_secs(1) {
+                    return;
+                }
+                let child = up.child();
+                self.upgrade_failed(
+                    &format!(
+                        "new master pid {child} closed the readiness pipe without being ready"
+                    ),
+                    false,
+                );
+            }
+            Progress::Waiting if now >= up.deadline() => {
+                let child = up.child();
+                self.upgrade_failed(
+                    &format!(
+                        "new master pid {child} not ready within upgrade_timeout ({:?})",
+                        self.config.upgrade_timeout
+                    ),
+                    false,
+                );
+            }
+            Progress::Waiting => {}
+        }
+    }
+
+    /// Give up on the upgrade: stop the new master, restore the pid file.
+    pub(super) fn upgrade_failed(&mut self, why: &str, reaped: bool) {
+        let Some(up) = self.upgrade.take() else {
+            return;
+        };
+        log::error!("upgrade failed: {why}; the old master keeps serving");
+        if !reaped && nix::sys::signal::kill(up.child(), nix::sys::signal::Signal::SIGTERM).is_ok()
+        {
+            self.upgrade_victim = Some((up.child(), Instant::now()));
+        }
+        self.restore_pidfile();
+    }
+
+    fn restore_pidfile(&self) {
+        if let Some(p) = &self.pidfile
+            && let Err(e) = p.restore()
+        {
+            log::error!("cannot restore pid file {}: {e}", p.path().display());
+        }
+    }
+}

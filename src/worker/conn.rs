@@ -1,0 +1,355 @@
+//! One HTTP/1.1 connection in a worker: socket I/O around the sans-I/O
+//! `h1` decoder, a built-in responder, keep-alive, pipelining (responses in
+//! order, since each request is answered when its body ends), and a
+//! lingering close.
+//!
+//! The responder answers every request with a short text naming the worker
+//! pid and generation, which is what the process tests and benchmarks need
+//! until the content layer lands. Lingering close (RFC 9112 §9.6): after
+//! the last response the write side is shut and the read side drained for
+//! a moment, so unread request bytes cannot turn the close into a reset
+//! that destroys the response in flight.
+
+use std::io::{self, Read, Write};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::h1;
+
+use super::fault::HANG_PATH;
+use super::listener::Stream;
+
+/// Idle time allowed between keep-alive requests.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(75);
+/// Time allowed for a request head or body to arrive once started.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the read side is drained after the final response.
+const LINGER: Duration = Duration::from_secs(2);
+/// Unsent output above which the connection stops reading (backpressure).
+const MAX_PENDING_OUTPUT: usize = 256 * 1024;
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Per-worker state shared by its connections.
+#[derive(Debug)]
+pub(crate) struct Context {
+    identity: String,
+    date: h1::DateCache,
+    hang: bool,
+}
+
+impl Context {
+    pub(crate) fn new(pid: u32, generation: u32) -> Self {
+        Self {
+            identity: format!("pid={pid} generation={generation}"),
+            date: h1::DateCache::new(SystemTime::now()),
+            hang: false,
+        }
+    }
+
+    /// Did a request ask to hang the worker (test fault)?
+    pub(crate) fn hang_requested(&self) -> bool {
+        self.hang
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Reading requests, writing responses.
+    Open,
+    /// Final response queued; shut the write side once it is flushed.
+    Finishing,
+    /// Write side shut; draining reads until EOF or the deadline.
+    Lingering,
+    /// Done; the worker removes it.
+    Closed,
+}
+
+#[derive(Debug)]
+struct Request {
+    head_only: bool,
+    keep_alive: bool,
+    post: bool,
+    body_bytes: u64,
+    hang: bool,
+}
+
+/// A client connection.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    stream: Stream,
+    rbuf: Vec<u8>,
+    wbuf: Vec<u8>,
+    written: usize,
+    decoder: h1::Decoder,
+    request: Option<Request>,
+    phase: Phase,
+    deadline: Instant,
+    deadline_changed: bool,
+    drain_by: Option<Instant>,
+}
+
+impl Conn {
+    pub(crate) fn new(stream: Stream, now: Instant, drain_by: Option<Instant>) -> Self {
+        let mut conn = Self {
+            stream,
+            rbuf: Vec::new(),
+            wbuf: Vec::new(),
+            written: 0,
+            decoder: h1::Decoder::new(h1::Limits::default()),
+            request: None,
+            phase: Phase::Open,
+            deadline: now,
+            deadline_changed: false,
+            drain_by,
+        };
+        conn.set_deadline(now + REQUEST_TIMEOUT);
+        if let Some(t) = drain_by {
+            conn.set_deadline(t);
+        }
+        conn
+    }
+
+    pub(crate) fn stream_mut(&mut self) -> &mut Stream {
+        &mut self.stream
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    /// The worker started draining: an idle connection gets until
+    /// `linger_until` for a request already on its way.
+    pub(crate) fn begin_drain(&mut self, linger_until: Instant) {
+        self.drain_by = Some(linger_until);
+        if self.phase == Phase::Open && self.is_idle() {
+            self.set_deadline(linger_until);
+        }
+    }
+
+    /// The deadline to schedule, if it changed since last asked.
+    pub(crate) fn take_new_deadline(&mut self) -> Option<Instant> {
+        std::mem::take(&mut self.deadline_changed).then_some(self.deadline)
+    }
+
+    fn set_deadline(&mut self, at: Instant) {
+        if at != self.deadline || !self.deadline_changed {
+            self.deadline = at;
+            self.deadline_changed = true;
+        }
+    }
+
+    fn is_idle(&self) -> bool {
+        self.request.is_none() && self.rbuf.is_empty() && self.decoder.is_idle()
+    }
+
+    /// A scheduled deadline `when` passed at `now`.
+    pub(crate) fn on_deadline(&mut self, now: Instant, when: Instant) {
+        if when != self.deadline || now < self.deadline {
+            return; // superseded by a later deadline
+        }
+        match self.phase {
+            Phase::Open => {
+                // Idle too long, request too slow, or drain linger over.
+                log::debug!("closing connection at deadline");
+                self.start_lingering(now);
+            }
+            Phase::Finishing => self.phase = Phase::Closed, // peer not reading
+            Phase::Lingering => self.phase = Phase::Closed,
+            Phase::Closed => {}
+        }
+    }
+
+    /// Readiness: read, decode, respond, write. Returns requests answered.
+    pub(crate) fn on_ready(&mut self, now: Instant, ctx: &mut Context, closing: bool) -> u64 {
+        let mut served = 0;
+        if self.phase == Phase::Open {
+            let eof = self.read_available();
+            served = self.process(now, ctx, closing);
+            if eof && self.phase == Phase::Open {
+                // Peer closed: nothing more can be answered once output is
+                // flushed.
+                self.phase = if self.wbuf.len() > self.written {
+                    Phase::Finishing
+                } else {
+                    Phase::Closed
+                };
+            }
+        }
+        if let Err(e) = self.flush() {
+            log::debug!("write failed: {e}");
+            self.phase = Phase::Closed;
+        }
+        if self.phase == Phase::Finishing && self.written == self.wbuf.len() {
+            self.start_lingering(now);
+        }
+        if self.phase == Phase::Lingering {
+            self.drain_lingering();
+        }
+        served
+    }
+
+    /// Read until WouldBlock (or backpressure); true on EOF or error.
+    fn read_available(&mut self) -> bool {
+        loop {
+            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT {
+                return false;
+            }
+            let len = self.rbuf.len();
+            self.rbuf.resize(len + READ_CHUNK, 0);
+            match self.stream.read(&mut self.rbuf[len..]) {
+                Ok(0) => {
+                    self.rbuf.truncate(len);
+                    return true;
+                }
+                Ok(n) => self.rbuf.truncate(len + n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.rbuf.truncate(len);
+                    return false;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.rbuf.truncate(len),
+                Err(_) => {
+                    self.rbuf.truncate(len);
+                    return true;
+                }
+            }
+        }
+    }
+
+    fn process(&mut self, now: Instant, ctx: &mut Context, closing: bool) -> u64 {
+        let mut served = 0;
+        let mut offset = 0;
+        while self.phase == Phase::Open && self.wbuf.len() - self.written <= MAX_PENDING_OUTPUT {
+            match self.decoder.decode(&self.rbuf[offset..]) {
+                Ok(None) => break,
+                Ok(Some((event, used))) => {
+                    match event {
+                        h1::Event::Head(head) => {
+                            if head.expect_continue {
+                                h1::encode_continue(&mut self.wbuf);
+                            }
+                            self.request = Some(Request {
+                                head_only: head.method == "HEAD",
+                                keep_alive: head.keep_alive,
+                                post: head.method == "POST",
+                                body_bytes: 0,
+                                hang: head.target == HANG_PATH,
+                            });
+                        }
+                        h1::Event::Data(data) => {
+                            if let Some(r) = &mut self.request {
+                                r.body_bytes += data.len() as u64;
+                            }
+                        }
+                        h1::Event::Trailers(_) => {}
+                        h1::Event::End => {
+                            if let Some(req) = self.request.take() {
+                                ctx.hang |= req.hang;
+                                let keep_alive =
+                                    req.keep_alive && !closing && self.drain_by.is_none();
+                                respond(&mut self.wbuf, ctx, &req, keep_alive);
+                                served += 1;
+                                if !keep_alive {
+                                    self.phase = Phase::Finishing;
+                                }
+                            }
+                        }
+                    }
+                    offset += used;
+                }
+                Err(e) => {
+                    log::debug!("bad request: {e}");
+                    h1::error_response(&e, ctx.date.get(SystemTime::now()), &mut self.wbuf);
+                    self.phase = Phase::Finishing;
+                    offset = self.rbuf.len();
+                }
+            }
+        }
+        self.rbuf.drain(..offset);
+        if self.phase == Phase::Open {
+            let next = if self.is_idle() {
+                match self.drain_by {
+                    Some(t) => t,
+                    None => now + KEEPALIVE_IDLE,
+                }
+            } else {
+                now + REQUEST_TIMEOUT
+            };
+            if served > 0 || offset > 0 {
+                self.set_deadline(next);
+            }
+        } else if self.phase == Phase::Finishing {
+            self.set_deadline(now + REQUEST_TIMEOUT);
+        }
+        served
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        while self.written < self.wbuf.len() {
+            match self.stream.write(&self.wbuf[self.written..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.written += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.wbuf.clear();
+        self.written = 0;
+        Ok(())
+    }
+
+    fn start_lingering(&mut self, now: Instant) {
+        self.stream.shutdown_write();
+        self.phase = Phase::Lingering;
+        self.set_deadline(now + LINGER);
+        self.drain_lingering();
+    }
+
+    fn drain_lingering(&mut self) {
+        let mut sink = [0u8; 4096];
+        loop {
+            match self.stream.read(&mut sink) {
+                Ok(0) => {
+                    self.phase = Phase::Closed;
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(_) => {
+                    self.phase = Phase::Closed;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The built-in responder.
+fn respond(out: &mut Vec<u8>, ctx: &mut Context, req: &Request, keep_alive: bool) {
+    let body = if req.post {
+        format!(
+            "bicorn worker {} protocol=HTTP/1.1 received={}\n",
+            ctx.identity, req.body_bytes
+        )
+    } else {
+        format!("bicorn worker {} protocol=HTTP/1.1\n", ctx.identity)
+    };
+    let head = h1::ResponseHead {
+        status: 200,
+        headers: &[
+            ("server", b"bicorn"),
+            ("content-type", b"text/plain; charset=utf-8"),
+        ],
+    };
+    let date = ctx.date.get(SystemTime::now());
+    h1::encode_head(
+        &head,
+        h1::BodyFraming::Length(body.len() as u64),
+        keep_alive,
+        date,
+        out,
+    );
+    if !req.head_only {
+        out.extend_from_slice(body.as_bytes());
+    }
+}

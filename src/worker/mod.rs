@@ -1,0 +1,469 @@
+//! A worker process: one mio `Poll`, never blocking.
+//!
+//! mio registers sockets edge-triggered, so every readiness event is
+//! drained until `WouldBlock` (reads, writes and accepts). Listening
+//! sockets are the exception: they are added level-triggered with
+//! `EPOLLEXCLUSIVE` straight on the Poll's epoll fd (see `sys::epoll`), so
+//! one idle worker is woken per incoming connection instead of all of them.
+//!
+//! Each loop turn ticks the heartbeat in the worker's scoreboard slot (the
+//! master kills a worker whose tick is older than `timeout`), and the poll
+//! timeout is capped so an idle worker still ticks twice a second.
+//!
+//! Signals (written to a self-pipe by `sys::signals`): QUIT starts a
+//! graceful drain, TERM and INT exit at once, USR1 reopens the log file. A
+//! worker whose master has gone (its parent pid changed) drains too.
+//!
+//! Drain: stop accepting (the shared sockets stay open in the other
+//! workers and the master, so queued connections are not lost), let each
+//! connection finish its request and answer it with `Connection: close`;
+//! an idle keep-alive connection is given a short linger in which a request
+//! the client already sent is still answered; exit when no connection is
+//! left, or at `shutdown_timeout`.
+
+mod conn;
+mod fault;
+mod listener;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io::{self, Read};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+use nix::unistd::Pid;
+
+use crate::config::{Config, Listen};
+use crate::supervisor::scoreboard::{Slot, WorkerState};
+use crate::sys;
+
+pub(crate) use conn::Conn;
+use fault::Fault;
+use listener::Acceptor;
+
+const SIGNAL: Token = Token(0);
+const FIRST_LISTENER: usize = 1;
+const MAX_LISTENERS: usize = 1024;
+const FIRST_CONN: usize = FIRST_LISTENER + MAX_LISTENERS;
+/// Longest poll wait: the heartbeat must move even when nothing happens.
+const TICK: Duration = Duration::from_millis(500);
+/// How long an idle keep-alive connection is kept once draining, so that a
+/// request the client sent as the drain began is still answered.
+const DRAIN_LINGER: Duration = Duration::from_secs(1);
+
+/// Everything a freshly forked worker is given by its master.
+#[derive(Debug)]
+pub struct WorkerSetup<'a> {
+    /// The configuration of this worker's generation.
+    pub config: Config,
+    /// Its copies of the listening sockets of that configuration.
+    pub listeners: Vec<(Listen, OwnedFd)>,
+    /// Its scoreboard slot.
+    pub slot: Slot<'a>,
+    /// Write end of the master's wake-up pipe: a byte there makes the
+    /// master look at the scoreboard (ready, draining).
+    pub master_pipe: OwnedFd,
+    /// Generation number, for logs and responses.
+    pub generation: u32,
+    /// Requests after which to recycle (already jittered); 0 = never.
+    pub max_requests: u64,
+}
+
+/// Run the worker; returns the process exit status.
+pub fn run(setup: WorkerSetup<'_>) -> i32 {
+    match Worker::new(setup).and_then(|w| w.serve()) {
+        Ok(()) => 0,
+        Err(e) => {
+            log::error!("worker failed: {e}");
+            1
+        }
+    }
+}
+
+/// The connection table: indices are recycled, tokens carry a generation
+/// tag so an event for a closed connection never reaches its successor.
+#[derive(Debug, Default)]
+struct Table {
+    entries: Vec<Option<(u32, Conn)>>,
+    tags: Vec<u32>,
+    free: Vec<usize>,
+    live: usize,
+}
+
+impl Table {
+    fn token(index: usize, tag: u32) -> Token {
+        Token(FIRST_CONN + index + ((tag as usize) << 32))
+    }
+
+    fn index(token: Token) -> (usize, u32) {
+        let raw = token.0 - FIRST_CONN;
+        (raw & 0xffff_ffff, (raw >> 32) as u32)
+    }
+
+    fn insert(&mut self, conn: Conn) -> (Token, usize) {
+        let index = self.free.pop().unwrap_or_else(|| {
+            self.entries.push(None);
+            self.tags.push(0);
+            self.entries.len() - 1
+        });
+        let tag = self.tags[index];
+        self.entries[index] = Some((tag, conn));
+        self.live += 1;
+        (Self::token(index, tag), index)
+    }
+
+    fn get(&mut self, token: Token) -> Option<&mut Conn> {
+        let (index, tag) = Self::index(token);
+        match self.entries.get_mut(index) {
+            Some(Some((t, conn))) if *t == tag => Some(conn),
+            _ => None,
+        }
+    }
+
+    fn remove(&mut self, token: Token) -> Option<Conn> {
+        let (index, tag) = Self::index(token);
+        let entry = self.entries.get_mut(index)?;
+        if !matches!(entry, Some((t, _)) if *t == tag) {
+            return None;
+        }
+        let (_, conn) = entry.take()?;
+        self.tags[index] = self.tags[index].wrapping_add(1) & 0x7fff_ffff;
+        self.free.push(index);
+        self.live -= 1;
+        Some(conn)
+    }
+
+    fn tokens(&self) -> Vec<Token> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| e.as_ref().map(|(tag, _)| Self::token(i, *tag)))
+            .collect()
+    }
+}
+
+struct Worker<'a> {
+    config: Config,
+    poll: Poll,
+    acceptors: Vec<Acceptor>,
+    accepting: bool,
+    slot: Slot<'a>,
+    master_pipe: OwnedFd,
+    signal_rx: std::fs::File,
+    _signal_tx: OwnedFd,
+    generation: u32,
+    parent: Pid,
+    conns: Table,
+    deadlines: BinaryHeap<Reverse<(Instant, Token)>>,
+    requests: u64,
+    max_requests: u64,
+    drain: Option<Instant>,
+    fault: Fault,
+    ctx: conn::Context,
+}
+
+impl std::fmt::Debug for Worker<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("slot", &self.slot.index())
+            .finish()
+    }
+}
+
+impl<'a> Worker<'a> {
+    fn new(setup: WorkerSetup<'a>) -> io::Result<Self> {
+        let (rx, tx) =
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)?;
+        sys::redirect_signal_pipe(tx.as_raw_fd());
+        let poll = Poll::new()?;
+        poll.registry()
+            .register(&mut SourceFd(&rx.as_raw_fd()), SIGNAL, Interest::READABLE)?;
+        let acceptors = setup
+            .listeners
+            .into_iter()
+            .map(|(spec, fd)| Acceptor::new(&spec, fd))
+            .collect();
+        let pid = std::process::id();
+        Ok(Self {
+            ctx: conn::Context::new(pid, setup.generation),
+            config: setup.config,
+            poll,
+            acceptors,
+            accepting: false,
+            slot: setup.slot,
+            master_pipe: setup.master_pipe,
+            signal_rx: std::fs::File::from(rx),
+            _signal_tx: tx,
+            generation: setup.generation,
+            parent: nix::unistd::getppid(),
+            conns: Table::default(),
+            deadlines: BinaryHeap::new(),
+            requests: 0,
+            max_requests: setup.max_requests,
+            drain: None,
+            fault: Fault::from_env(),
+        })
+    }
+
+    fn serve(mut self) -> io::Result<()> {
+        if self.fault == Fault::CrashAtStart {
+            log::warn!("worker exiting on purpose (test fault crash-at-start)");
+            std::process::exit(3);
+        }
+        drop_privileges(&self.config)?;
+        self.start_accepting()?;
+        self.slot.set_state(WorkerState::Ready);
+        self.wake_master();
+        log::debug!(
+            "worker ready (slot {}, generation {})",
+            self.slot.index(),
+            self.generation
+        );
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let now = Instant::now();
+            self.slot.tick(sys::monotonic_ms());
+            self.fire_deadlines(now);
+            if let Some(started) = self.drain {
+                if self.conns.live == 0 {
+                    return Ok(());
+                }
+                if now.duration_since(started) >= self.config.shutdown_timeout {
+                    log::warn!(
+                        "drain time limit reached with {} connections open; exiting",
+                        self.conns.live
+                    );
+                    return Ok(());
+                }
+            } else if nix::unistd::getppid() != self.parent {
+                log::warn!("master is gone; draining");
+                self.begin_drain(now);
+                continue;
+            }
+            let timeout = self
+                .deadlines
+                .peek()
+                .map(|Reverse((t, _))| t.saturating_duration_since(now).min(TICK))
+                .unwrap_or(TICK);
+            match self.poll.poll(&mut events, Some(timeout)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            for event in events.iter() {
+                match event.token() {
+                    SIGNAL => self.on_signals(),
+                    Token(t) if t < FIRST_CONN => self.accept(t - FIRST_LISTENER),
+                    token => self.on_conn_event(token),
+                }
+            }
+        }
+    }
+
+    fn start_accepting(&mut self) -> io::Result<()> {
+        let epfd = self.poll.as_raw_fd();
+        for (i, a) in self.acceptors.iter().enumerate() {
+            sys::register_exclusive(epfd, a.raw_fd(), FIRST_LISTENER + i)?;
+        }
+        self.accepting = true;
+        Ok(())
+    }
+
+    fn stop_accepting(&mut self) {
+        if !self.accepting {
+            return;
+        }
+        let epfd = self.poll.as_raw_fd();
+        for a in &self.acceptors {
+            let _ = sys::deregister_listener(epfd, a.raw_fd());
+        }
+        // Close this worker's copies: the sockets stay open in the master
+        // and the other workers, so nothing queued is lost.
+        self.acceptors.clear();
+        self.accepting = false;
+    }
+
+    fn wake_master(&self) {
+        let _ = nix::unistd::write(&self.master_pipe, &[0u8]);
+    }
+
+    fn on_signals(&mut self) {
+        let mut buf = [0u8; 64];
+        loop {
+            match self.signal_rx.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    for &sig in &buf[..n] {
+                        self.on_signal(i32::from(sig));
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn on_signal(&mut self, sig: i32) {
+        match sig {
+            libc::SIGQUIT if self.drain.is_none() => {
+                log::debug!("QUIT: draining");
+                self.begin_drain(Instant::now());
+            }
+            libc::SIGTERM | libc::SIGINT => {
+                log::debug!("fast stop");
+                std::process::exit(0);
+            }
+            libc::SIGUSR1 => {
+                if let Some(path) = &self.config.log.file
+                    && let Err(e) = crate::logging::redirect_stderr(path)
+                {
+                    log::error!("cannot reopen log file {}: {e}", path.display());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn begin_drain(&mut self, now: Instant) {
+        self.drain = Some(now);
+        self.stop_accepting();
+        self.slot.set_state(WorkerState::Draining);
+        self.wake_master();
+        for token in self.conns.tokens() {
+            if let Some(conn) = self.conns.get(token) {
+                conn.begin_drain(now + DRAIN_LINGER);
+            }
+            self.after_io(token, now);
+        }
+    }
+
+    fn accept(&mut self, index: usize) {
+        let now = Instant::now();
+        loop {
+            let Some(acceptor) = self.acceptors.get(index) else {
+                return;
+            };
+            match acceptor.accept() {
+                Ok(stream) => {
+                    let conn = Conn::new(stream, now, self.drain.map(|_| now + DRAIN_LINGER));
+                    let (token, _) = self.conns.insert(conn);
+                    let registered = self.conns.get(token).map(|c| {
+                        self.poll.registry().register(
+                            c.stream_mut(),
+                            token,
+                            Interest::READABLE | Interest::WRITABLE,
+                        )
+                    });
+                    if let Some(Err(e)) = registered {
+                        log::debug!("register failed: {e}");
+                        self.conns.remove(token);
+                        continue;
+                    }
+                    self.slot.set_connections(self.conns.live as u64);
+                    self.after_io(token, now);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // EMFILE and friends: the host is out of something.
+                    // Other workers may still accept; back off this turn.
+                    if e.raw_os_error() == Some(libc::EMFILE)
+                        || e.raw_os_error() == Some(libc::ENFILE)
+                    {
+                        log::error!("accept: {e}");
+                    } else {
+                        log::debug!("accept: {e}");
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn on_conn_event(&mut self, token: Token) {
+        let now = Instant::now();
+        let closing = self.drain.is_some() || self.recycling();
+        let Some(conn) = self.conns.get(token) else {
+            return;
+        };
+        let served = conn.on_ready(now, &mut self.ctx, closing);
+        if served > 0 {
+            self.requests += served;
+            self.slot.set_requests(self.requests);
+            if self.fault == Fault::HangOnPath && self.ctx.hang_requested() {
+                log::warn!("worker hanging on purpose (test fault hang-on-path)");
+                fault::hang();
+            }
+            if self.recycling() && self.drain.is_none() {
+                log::info!(
+                    "worker served {} requests (max_requests {}); recycling",
+                    self.requests,
+                    self.max_requests
+                );
+                self.begin_drain(now);
+            }
+        }
+        self.after_io(token, now);
+    }
+
+    fn recycling(&self) -> bool {
+        self.max_requests > 0 && self.requests >= self.max_requests
+    }
+
+    /// Close a finished connection, or schedule its next deadline.
+    fn after_io(&mut self, token: Token, _now: Instant) {
+        let Some(conn) = self.conns.get(token) else {
+            return;
+        };
+        if conn.is_closed() {
+            if let Some(mut conn) = self.conns.remove(token) {
+                let _ = self.poll.registry().deregister(conn.stream_mut());
+            }
+            self.slot.set_connections(self.conns.live as u64);
+            return;
+        }
+        if let Some(deadline) = conn.take_new_deadline() {
+            self.deadlines.push(Reverse((deadline, token)));
+        }
+    }
+
+    fn fire_deadlines(&mut self, now: Instant) {
+        while let Some(Reverse((when, token))) = self.deadlines.peek().copied() {
+            if when > now {
+                break;
+            }
+            self.deadlines.pop();
+            if let Some(conn) = self.conns.get(token) {
+                conn.on_deadline(now, when);
+            }
+            self.after_io(token, now);
+        }
+    }
+}
+
+/// Switch to the configured user and group, when started as root.
+fn drop_privileges(config: &Config) -> io::Result<()> {
+    use nix::unistd::{Gid, Uid};
+    if !nix::unistd::geteuid().is_root() {
+        return Ok(());
+    }
+    let gid = config
+        .group
+        .as_ref()
+        .map(|g| g.gid)
+        .or(config.user.as_ref().map(|u| u.gid));
+    if let Some(user) = &config.user {
+        let name = std::ffi::CString::new(user.name.clone()).map_err(io::Error::other)?;
+        nix::unistd::initgroups(&name, Gid::from_raw(gid.unwrap_or(user.gid)))?;
+    } else if gid.is_some() {
+        nix::unistd::setgroups(&[])?;
+    }
+    if let Some(gid) = gid {
+        nix::unistd::setgid(Gid::from_raw(gid))?;
+    }
+    if let Some(user) = &config.user {
+        nix::unistd::setuid(Uid::from_raw(user.uid))?;
+    }
+    Ok(())
+}
