@@ -183,6 +183,10 @@ impl Decoder {
     ///
     /// An error is final: answer with [`crate::h1::error_response`] and
     /// close. Asking again returns the same error.
+    ///
+    /// If the caller accepts a request's `upgrade` (answers 101), the
+    /// bytes after that request's `End` belong to the new protocol: it
+    /// stops calling `decode` and hands them over undrained.
     pub fn decode<'b>(&mut self, buf: &'b [u8]) -> Result<Option<(Event<'b>, usize)>, ParseError> {
         let result = self.step(buf);
         if let Err(err) = result {
