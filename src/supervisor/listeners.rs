@@ -175,7 +175,18 @@ pub fn open_all(specs: &[Listen], inherited: &mut Inherited) -> Result<Vec<Liste
     let mut out: Vec<Listener> = Vec::new();
     for spec in specs {
         let opened = match inherited.take(spec) {
-            Some((fd, origin)) => adopt(spec, fd, origin),
+            Some((fd, origin)) => {
+                log::info!(
+                    "adopted listener {} (fd {}) from {}",
+                    spec.address,
+                    fd.as_raw_fd(),
+                    match origin {
+                        Origin::Systemd => "systemd",
+                        _ => "the previous master",
+                    }
+                );
+                adopt(spec, fd, origin)
+            }
             None => bind(spec),
         };
         match opened {

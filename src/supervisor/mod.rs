@@ -320,7 +320,10 @@ impl Supervisor {
     }
 
     /// Systemd's watchdog is fed only while every worker's heartbeat is
-    /// fresh, so a master that stopped supervising gets restarted.
+    /// fresh: younger than the watchdog interval (at least 1 s, since an
+    /// idle worker ticks every 500 ms) and than `timeout`. A hung worker
+    /// thus pauses the pings until the master has replaced it, and a master
+    /// that stopped supervising gets restarted by systemd.
     fn watchdog(&mut self, now: Instant) {
         let Some(interval) = self.notifier.watchdog() else {
             return;
@@ -331,7 +334,8 @@ impl Supervisor {
         {
             return;
         }
-        if self.all_heartbeats_fresh() {
+        let fresh = interval.max(Duration::from_secs(1)).min(self.config.timeout);
+        if self.all_heartbeats_fresh(fresh) {
             self.notifier.notify("WATCHDOG=1");
             self.last_watchdog = Some(now);
         }

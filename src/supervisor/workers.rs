@@ -217,9 +217,10 @@ impl Supervisor {
         }
     }
 
-    pub(super) fn all_heartbeats_fresh(&self) -> bool {
+    /// Every worker ticked within `limit`.
+    pub(super) fn all_heartbeats_fresh(&self, limit: Duration) -> bool {
         let now_ms = sys::monotonic_ms();
-        let timeout_ms = self.config.timeout.as_millis() as u64;
+        let timeout_ms = limit.as_millis() as u64;
         self.workers
             .iter()
             .all(|w| now_ms.saturating_sub(self.board.slot(w.slot).heartbeat_ms()) <= timeout_ms)

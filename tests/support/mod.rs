@@ -62,6 +62,24 @@ pub fn config(workers: usize, extra: &str) -> String {
 pub struct Log(Arc<Mutex<String>>);
 
 impl Log {
+    /// Collect the lines of `reader` (a child's stderr) as they come.
+    pub fn capture(reader: impl std::io::Read + Send + 'static) -> Log {
+        let log = Log::default();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(reader).lines() {
+                let Ok(line) = line else { break };
+                if std::env::var_os("BICORN_TEST_ECHO").is_some() {
+                    eprintln!("{line}");
+                }
+                let mut s = sink.0.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        log
+    }
+
     pub fn text(&self) -> String {
         self.0.lock().unwrap().clone()
     }
@@ -141,20 +159,7 @@ impl Builder {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("spawn bicorn");
-        let log = Log::default();
-        let stderr = child.stderr.take().unwrap();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if std::env::var_os("BICORN_TEST_ECHO").is_some() {
-                    eprintln!("{line}");
-                }
-                let mut s = sink.0.lock().unwrap();
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
+        let log = Log::capture(child.stderr.take().unwrap());
         let pid = Pid::from_raw(child.id() as i32);
         let mut server = Server {
             dir,
@@ -337,4 +342,21 @@ pub fn body_generation(body: &str) -> Option<u32> {
     body.split_whitespace()
         .find_map(|w| w.strip_prefix("generation="))
         .and_then(|p| p.parse().ok())
+}
+
+/// Is an external tool installed? Under CI (`CI=true`) a missing tool is
+/// a failure: `.ci/run` installs them. Elsewhere the test is skipped, and
+/// says so.
+pub fn tool(name: &str) -> bool {
+    let found = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|d| d.join(name).is_file())
+    });
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{name} is not installed, and CI=true: .ci/run must install it"
+        );
+        eprintln!("SKIPPED: {name} is not installed (this test fails under CI=true)");
+    }
+    found
 }
