@@ -1,1 +1,2 @@
-//! placeholder
+//! bicorn: a Unicorn-style prefork HTTP/2 server; `hpack` is its header compression engine.
+pub mod hpack;
