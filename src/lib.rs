@@ -16,12 +16,15 @@
 //!   sockets and drives connections. Never parses a frame itself.
 //! - [`h1`]: the sans-I/O HTTP/1.1 codec (bytes in, events out; time is a
 //!   parameter).
+//! - [`hpack`]: the sans-I/O HPACK (RFC 7541) header compression engine that
+//!   the HTTP/2 engine builds on.
 //! - [`config`]: the TOML file, as a serde mirror and a validated `Config`.
 //! - [`logging`]: the process-wide logger and log-file reopening.
 //! - [`sys`]: thin wrappers over the Unix calls that need `unsafe`.
 
 pub mod config;
 pub mod h1;
+pub mod hpack;
 pub mod logging;
 pub mod supervisor;
 pub mod sys;
