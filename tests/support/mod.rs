@@ -59,7 +59,7 @@ pub fn config(workers: usize, extra: &str) -> String {
 
 /// Shared, growing text of a process's stderr.
 #[derive(Debug, Clone, Default)]
-pub struct Log(Arc<Mutex<String>>);
+pub struct Log(Arc<Mutex<String>>, Arc<std::sync::atomic::AtomicBool>);
 
 impl Log {
     /// Collect the lines of `reader` (a child's stderr) as they come.
@@ -76,8 +76,14 @@ impl Log {
                 s.push_str(&line);
                 s.push('\n');
             }
+            sink.1.store(true, Ordering::SeqCst);
         });
         log
+    }
+
+    /// Wait until every writer has closed the stream (bounded).
+    pub fn wait_eof(&self, within: Duration) -> bool {
+        wait_until(within, || self.1.load(Ordering::SeqCst))
     }
 
     pub fn text(&self) -> String {
@@ -158,7 +164,18 @@ impl Builder {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("spawn bicorn");
+        // A binary copied by this test may be briefly "busy": another test
+        // thread's fork can hold the copy's write fd until its exec.
+        let mut tries = 0;
+        let mut child = loop {
+            match cmd.spawn() {
+                Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 100 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                r => break r.expect("spawn bicorn"),
+            }
+        };
         let log = Log::capture(child.stderr.take().unwrap());
         let pid = Pid::from_raw(child.id() as i32);
         let mut server = Server {
@@ -247,6 +264,7 @@ impl Server {
         let deadline = Instant::now() + within;
         loop {
             if let Some(status) = child.try_wait().unwrap() {
+                self.log.wait_eof(Duration::from_secs(2));
                 return status.code();
             }
             if Instant::now() > deadline {
