@@ -1,6 +1,8 @@
 //! The master keeps its workers: count, crash replacement, heartbeat,
 //! backoff, TTIN/TTOU, max_requests recycling, accept spreading.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use std::collections::BTreeMap;
@@ -161,4 +163,57 @@ fn accepts_are_spread_across_busy_workers() {
         2,
         "both workers must take connections: {total:?}"
     );
+}
+
+fn uid_of(pid: nix::unistd::Pid) -> u32 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|u| u.parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn workers_drop_to_the_configured_user_while_the_master_keeps_root() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("SKIPPED: needs root to switch users");
+        return;
+    }
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    let s = Server::start(&support::config(2, "user = \"nobody\""));
+    let workers = s.wait_workers(2, Duration::from_secs(5));
+    assert_eq!(uid_of(s.pid), 0);
+    for w in &workers {
+        assert_eq!(uid_of(*w), nobody.uid.as_raw(), "worker {w} runs as nobody");
+    }
+    assert_eq!(s.get("/").status, 200);
+}
+
+#[test]
+fn quit_kills_a_worker_that_cannot_drain_after_shutdown_timeout() {
+    let config = support::config(1, "")
+        .replace("shutdown_timeout = 10", "shutdown_timeout = 1")
+        .replace("timeout = 5", "timeout = 30");
+    let mut s = Server::builder(&config)
+        .env("BICORN_TEST_FAULT", "hang-on-path")
+        .start();
+    let worker = s.wait_workers(1, Duration::from_secs(5))[0];
+    let mut stuck = http::Conn::open(&s.addr).unwrap();
+    stuck.send("GET", "/__bicorn_hang", b"").unwrap();
+    assert!(s.log.wait_for("hanging on purpose", Duration::from_secs(5)));
+    s.signal(Signal::SIGQUIT);
+    assert_eq!(
+        s.wait_exit(Duration::from_secs(10)),
+        Some(0),
+        "{}",
+        s.log.text()
+    );
+    assert!(
+        s.log.text().contains(&format!("worker pid {worker} still")),
+        "{}",
+        s.log.text()
+    );
+    assert!(support::exited(worker));
 }

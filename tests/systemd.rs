@@ -37,12 +37,21 @@ impl NotifyListener {
     }
 
     fn messages(&self) -> Vec<String> {
-        self.got.lock().unwrap().iter().map(|(_, m)| m.clone()).collect()
+        self.got
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, m)| m.clone())
+            .collect()
     }
 
     fn wait_for(&self, needle: &str, n: usize) -> bool {
         wait_until(Duration::from_secs(20), || {
-            self.messages().iter().filter(|m| m.contains(needle)).count() >= n
+            self.messages()
+                .iter()
+                .filter(|m| m.contains(needle))
+                .count()
+                >= n
         })
     }
 }
@@ -52,7 +61,11 @@ fn socket_activation_adopts_the_named_socket_from_systemd() {
     if !tool("systemd-socket-activate") {
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dir = TempDir::new("activate");
     let config = dir.join("bicorn.toml");
     std::fs::write(
@@ -71,7 +84,11 @@ fn socket_activation_adopts_the_named_socket_from_systemd() {
         .spawn()
         .unwrap();
     let log = support::Log::capture(child.stderr.take().unwrap());
-    assert!(log.wait_for("Listening on", Duration::from_secs(10)), "{}", log.text());
+    assert!(
+        log.wait_for("Listening on", Duration::from_secs(10)),
+        "{}",
+        log.text()
+    );
     // systemd-socket-activate accepts nothing itself: it execs bicorn when
     // the first connection arrives on the socket, passing it as fd 3.
     let r = support::http::get(&format!("127.0.0.1:{port}"), "/");
@@ -85,12 +102,19 @@ fn socket_activation_adopts_the_named_socket_from_systemd() {
     if let Some(m) = master {
         let _ = kill(m, Signal::SIGQUIT);
     }
-    let _ = wait_until(Duration::from_secs(10), || child.try_wait().unwrap().is_some());
+    let _ = wait_until(Duration::from_secs(10), || {
+        child.try_wait().unwrap().is_some()
+    });
     let _ = child.kill();
     let _ = child.wait();
     let r = r.unwrap_or_else(|e| panic!("request on the activated socket: {e}\n{text}"));
     assert_eq!(r.status, 200);
-    assert!(text.contains(&format!("adopted listener 127.0.0.1:{port} (fd 3) from systemd")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "adopted listener 127.0.0.1:{port} (fd 3) from systemd"
+        )),
+        "{text}"
+    );
 }
 
 #[test]
@@ -110,17 +134,25 @@ fn sd_notify_sequence_across_start_hup_usr2_and_quit() {
     let new_master: i32 = notify
         .messages()
         .iter()
-        .find_map(|m| m.lines().find_map(|l| l.strip_prefix("MAINPID=")).map(str::to_string))
+        .find_map(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MAINPID="))
+                .map(str::to_string)
+        })
         .unwrap()
         .parse()
         .unwrap();
     let new_master = Pid::from_raw(new_master);
     let mut s = s;
     s.also_kill.push(new_master);
-    assert!(wait_until(Duration::from_secs(10), || support::exited(s.pid)));
+    assert!(wait_until(Duration::from_secs(10), || support::exited(
+        s.pid
+    )));
     kill(new_master, Signal::SIGQUIT).unwrap();
     assert!(notify.wait_for("STOPPING=1", 1));
-    assert!(wait_until(Duration::from_secs(10), || support::exited(new_master)));
+    assert!(wait_until(Duration::from_secs(10), || support::exited(
+        new_master
+    )));
     support::reap(new_master);
 
     let msgs = notify.messages();
@@ -131,7 +163,11 @@ fn sd_notify_sequence_across_start_hup_usr2_and_quit() {
             if m.starts_with("RELOADING=1") {
                 Some("RELOADING")
             } else if m.starts_with("MAINPID=") {
-                Some(if m.contains("READY=1") { "MAINPID+READY" } else { "MAINPID" })
+                Some(if m.contains("READY=1") {
+                    "MAINPID+READY"
+                } else {
+                    "MAINPID"
+                })
             } else if m == "READY=1" {
                 Some("READY")
             } else if m == "STOPPING=1" {
@@ -141,7 +177,10 @@ fn sd_notify_sequence_across_start_hup_usr2_and_quit() {
             }
         })
         .collect();
-    assert_eq!(key, ["READY", "RELOADING", "READY", "MAINPID+READY", "STOPPING"]);
+    assert_eq!(
+        key,
+        ["READY", "RELOADING", "READY", "MAINPID+READY", "STOPPING"]
+    );
     let reloading = msgs.iter().find(|m| m.starts_with("RELOADING=1")).unwrap();
     let usec: u64 = reloading
         .lines()
@@ -150,8 +189,15 @@ fn sd_notify_sequence_across_start_hup_usr2_and_quit() {
         .parse()
         .unwrap();
     let now_usec = bicorn::sys::monotonic_ms() * 1000;
-    assert!(usec <= now_usec && now_usec - usec < 60_000_000, "{usec} vs {now_usec}");
-    assert!(msgs.iter().any(|m| m.starts_with("STATUS=generation 2, 2/2 workers ready")), "{msgs:?}");
+    assert!(
+        usec <= now_usec && now_usec - usec < 60_000_000,
+        "{usec} vs {now_usec}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("STATUS=generation 2, 2/2 workers ready")),
+        "{msgs:?}"
+    );
 }
 
 #[test]
@@ -169,9 +215,16 @@ fn watchdog_pings_pause_while_a_worker_is_hung_and_resume_after_its_replacement(
     let mut stuck = support::http::Conn::open(&s.addr).unwrap();
     stuck.send("GET", "/__bicorn_hang", b"").unwrap();
     let hung_at = Instant::now();
-    assert!(s.log.wait_for("missed its heartbeat", Duration::from_secs(10)));
+    assert!(
+        s.log
+            .wait_for("missed its heartbeat", Duration::from_secs(10))
+    );
     assert!(s.log.wait_for_n("ready: pid", 2, Duration::from_secs(10)));
-    let before = notify.messages().iter().filter(|m| *m == "WATCHDOG=1").count();
+    let before = notify
+        .messages()
+        .iter()
+        .filter(|m| *m == "WATCHDOG=1")
+        .count();
     assert!(notify.wait_for("WATCHDOG=1", before + 2), "pings resume");
     let pings: Vec<Instant> = notify
         .got
@@ -188,7 +241,10 @@ fn watchdog_pings_pause_while_a_worker_is_hung_and_resume_after_its_replacement(
         .max()
         .unwrap();
     println!("longest pause of WATCHDOG=1 around the hang: {gap:?}");
-    assert!(gap >= Duration::from_secs(2), "pings did not pause: {gap:?}");
+    assert!(
+        gap >= Duration::from_secs(2),
+        "pings did not pause: {gap:?}"
+    );
 }
 
 #[test]
@@ -199,8 +255,16 @@ fn shipped_unit_files_pass_systemd_analyze_verify() {
     let dir = TempDir::new("units");
     let root = env!("CARGO_MANIFEST_DIR");
     let service = std::fs::read_to_string(format!("{root}/systemd/bicorn.service")).unwrap();
-    std::fs::write(dir.join("bicorn.service"), service.replace("/usr/local/bin/bicorn", support::BIN)).unwrap();
-    std::fs::copy(format!("{root}/systemd/bicorn.socket"), dir.join("bicorn.socket")).unwrap();
+    std::fs::write(
+        dir.join("bicorn.service"),
+        service.replace("/usr/local/bin/bicorn", support::BIN),
+    )
+    .unwrap();
+    std::fs::copy(
+        format!("{root}/systemd/bicorn.socket"),
+        dir.join("bicorn.socket"),
+    )
+    .unwrap();
     let out = Command::new("systemd-analyze")
         .arg("verify")
         .arg(dir.join("bicorn.service"))

@@ -69,7 +69,7 @@ fn keep_alive_client(addr: String, stop: Arc<AtomicBool>, tally: Arc<Tally>) -> 
                 },
             };
             n += 1;
-            let result = if n % 2 == 0 {
+            let result = if n.is_multiple_of(2) {
                 c.request("POST", "/upload", &[b'x'; 1024])
             } else {
                 c.request("GET", "/", b"")
@@ -129,12 +129,20 @@ impl Load {
         let tally = Arc::new(Tally::default());
         let mut threads = Vec::new();
         for _ in 0..keep_alive {
-            threads.push(keep_alive_client(addr.to_string(), stop.clone(), tally.clone()));
+            threads.push(keep_alive_client(
+                addr.to_string(),
+                stop.clone(),
+                tally.clone(),
+            ));
         }
         for _ in 0..fresh {
             threads.push(fresh_client(addr.to_string(), stop.clone(), tally.clone()));
         }
-        Self { stop, tally, threads }
+        Self {
+            stop,
+            tally,
+            threads,
+        }
     }
 
     fn ok(&self) -> u64 {
@@ -187,7 +195,8 @@ fn load_through_ten_hups_and_two_usr2_upgrades_loses_no_request() {
             let before = s.log.count("reload complete");
             kill(master, Signal::SIGHUP).unwrap();
             assert!(
-                s.log.wait_for_n("reload complete", before + 1, Duration::from_secs(20)),
+                s.log
+                    .wait_for_n("reload complete", before + 1, Duration::from_secs(20)),
                 "{}",
                 s.log.text()
             );
@@ -196,14 +205,21 @@ fn load_through_ten_hups_and_two_usr2_upgrades_loses_no_request() {
         }
         kill(master, Signal::SIGUSR2).unwrap();
         assert!(
-            s.log.wait_for_n("is ready; this master retires", upgrade + 1, Duration::from_secs(30)),
+            s.log.wait_for_n(
+                "is ready; this master retires",
+                upgrade + 1,
+                Duration::from_secs(30)
+            ),
             "{}",
             s.log.text()
         );
         let old = master;
         master = new_master_after(&s.log.text(), upgrade);
         s.also_kill.push(master);
-        assert!(wait_until(Duration::from_secs(20), || support::exited(old)), "old master {old} exits");
+        assert!(
+            wait_until(Duration::from_secs(20), || support::exited(old)),
+            "old master {old} exits"
+        );
         if old == s.pid {
             assert_eq!(s.wait_exit(Duration::from_secs(5)), Some(0));
         } else {
@@ -220,12 +236,15 @@ fn load_through_ten_hups_and_two_usr2_upgrades_loses_no_request() {
     assert!(ok > 1000, "too little load to mean anything: {ok}");
     assert_eq!(s.log.count("reload complete"), 10);
     kill(master, Signal::SIGQUIT).unwrap();
-    assert!(wait_until(Duration::from_secs(20), || support::exited(master)));
+    assert!(wait_until(Duration::from_secs(20), || support::exited(
+        master
+    )));
     support::reap(master);
 }
 
 #[test]
-fn load_through_three_worker_sigkills_refuses_no_connection_and_loses_only_the_killed_workers_requests() {
+fn load_through_three_worker_sigkills_refuses_no_connection_and_loses_only_the_killed_workers_requests()
+ {
     let s = Server::start(&support::config(2, ""));
     s.wait_workers(2, Duration::from_secs(5));
     let load = Load::start(&s.addr, 3, 3);
@@ -235,7 +254,9 @@ fn load_through_three_worker_sigkills_refuses_no_connection_and_loses_only_the_k
         let victim = s.wait_workers(2, Duration::from_secs(10))[0];
         kill(victim, Signal::SIGKILL).unwrap();
         kills.push((victim, Instant::now()));
-        assert!(wait_until(Duration::from_secs(10), || support::exited(victim)));
+        assert!(wait_until(Duration::from_secs(10), || support::exited(
+            victim
+        )));
         s.wait_workers(2, Duration::from_secs(10));
         progress(&load, 200);
     }
@@ -245,7 +266,8 @@ fn load_through_three_worker_sigkills_refuses_no_connection_and_loses_only_the_k
     // served by that worker, or it is a fresh connection that failed within
     // a second of a kill (accepted by the victim, never answered).
     let on_killed = |f: &Failure| {
-        f.prior_pid.is_some_and(|p| kills.iter().any(|(k, _)| k.as_raw() == p))
+        f.prior_pid
+            .is_some_and(|p| kills.iter().any(|(k, _)| k.as_raw() == p))
             || (f.prior_pid.is_none()
                 && !f.refused
                 && kills
@@ -259,7 +281,19 @@ fn load_through_three_worker_sigkills_refuses_no_connection_and_loses_only_the_k
          {lost_with_victims} requests lost in flight on the killed workers, {} other failures",
         others.len()
     );
+    for f in &failures {
+        println!(
+            "  lost: {} (previous response from pid {:?})",
+            f.what, f.prior_pid
+        );
+    }
     assert_eq!(refused, 0, "{failures:#?}");
-    assert!(others.is_empty(), "failures not explained by a kill: {others:#?}");
-    assert!(lost_with_victims <= 3 * 6, "more losses than requests in flight: {failures:#?}");
+    assert!(
+        others.is_empty(),
+        "failures not explained by a kill: {others:#?}"
+    );
+    assert!(
+        lost_with_victims <= 3 * 6,
+        "more losses than requests in flight: {failures:#?}"
+    );
 }

@@ -334,7 +334,9 @@ impl Supervisor {
         {
             return;
         }
-        let fresh = interval.max(Duration::from_secs(1)).min(self.config.timeout);
+        let fresh = interval
+            .max(Duration::from_secs(1))
+            .min(self.config.timeout);
         if self.all_heartbeats_fresh(fresh) {
             self.notifier.notify("WATCHDOG=1");
             self.last_watchdog = Some(now);

@@ -1,7 +1,12 @@
 //! Shared helpers for the process tests: start the real `bicorn` binary
 //! with a temporary config on 127.0.0.1:0, read its log, find its workers,
 //! send it signals, and talk HTTP/1.1 to it.
-#![allow(dead_code, unreachable_pub, missing_debug_implementations, clippy::unwrap_used)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    missing_debug_implementations,
+    clippy::unwrap_used
+)]
 
 pub mod http;
 
@@ -366,9 +371,8 @@ pub fn body_generation(body: &str) -> Option<u32> {
 /// a failure: `.ci/run` installs them. Elsewhere the test is skipped, and
 /// says so.
 pub fn tool(name: &str) -> bool {
-    let found = std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|d| d.join(name).is_file())
-    });
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(name).is_file()));
     if !found {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
