@@ -42,12 +42,41 @@ pub fn set_level(level: LevelFilter) {
 
 /// Point stderr at `path` (append, created 0640 if missing). Called at start
 /// and on USR1; on failure stderr is left as it was.
-pub fn redirect_stderr(path: &Path) -> io::Result<()> {
+///
+/// `owner` (uid, gid): the master, running as root with workers that drop
+/// privileges, hands the file to the workers' user so that they can reopen
+/// it themselves after logrotate renames it.
+pub fn redirect_stderr(path: &Path, owner: Option<(u32, u32)>) -> io::Result<()> {
     let file = OpenOptions::new()
         .create(true)
         .append(true)
         .mode(0o640)
         .open(path)?;
+    if let Some((uid, gid)) = owner {
+        nix::unistd::fchown(
+            &file,
+            Some(nix::unistd::Uid::from_raw(uid)),
+            Some(nix::unistd::Gid::from_raw(gid)),
+        )?;
+    }
     nix::unistd::dup2_stderr(&file)?;
     Ok(())
+}
+
+/// The owner a root master gives the log file: the workers' user and
+/// group, when the config sets them.
+pub fn log_owner(config: &crate::config::Config) -> Option<(u32, u32)> {
+    if !nix::unistd::geteuid().is_root() {
+        return None;
+    }
+    let uid = config.user.as_ref().map(|u| u.uid);
+    let gid = config
+        .group
+        .as_ref()
+        .map(|g| g.gid)
+        .or(config.user.as_ref().map(|u| u.gid));
+    match (uid, gid) {
+        (None, None) => None,
+        (u, g) => Some((u.unwrap_or(0), g.unwrap_or(0))),
+    }
 }

@@ -217,3 +217,51 @@ fn quit_kills_a_worker_that_cannot_drain_after_shutdown_timeout() {
     );
     assert!(support::exited(worker));
 }
+
+#[test]
+fn pipelined_requests_beyond_the_output_bound_are_all_answered() {
+    use std::io::{Read, Write};
+    let s = Server::start(&support::config(1, ""));
+    let mut stream = std::net::TcpStream::connect(&s.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    const N: usize = 5000;
+    let sender = std::thread::spawn(move || {
+        let one = b"GET /pipelined HTTP/1.1\r\nhost: t\r\n\r\n";
+        let all: Vec<u8> = one.iter().copied().cycle().take(one.len() * N).collect();
+        writer.write_all(&all).unwrap();
+        writer.shutdown(std::net::Shutdown::Write).unwrap();
+    });
+    let mut received = Vec::new();
+    stream.read_to_end(&mut received).unwrap();
+    sender.join().unwrap();
+    let text = String::from_utf8_lossy(&received);
+    let answered = text.matches("HTTP/1.1 200 OK").count();
+    assert_eq!(answered, N, "answered {answered} of {N} pipelined requests");
+}
+
+#[test]
+fn a_worker_out_of_file_descriptors_pauses_accepting_instead_of_spinning() {
+    let s = Server::builder(&support::config(1, ""))
+        .ulimit_nofile(32)
+        .start();
+    let held: Vec<_> = (0..60)
+        .filter_map(|_| std::net::TcpStream::connect(&s.addr).ok())
+        .collect();
+    assert!(
+        s.log.wait_for("pausing accepts", Duration::from_secs(5)),
+        "{}",
+        s.log.text()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let errors = s.log.count("accept: ");
+    println!("accept error lines in 2 s while out of descriptors: {errors}");
+    assert!(errors <= 4, "log flooded: {errors} lines");
+    drop(held);
+    assert!(wait_until(Duration::from_secs(10), || http::get(
+        &s.addr, "/"
+    )
+    .is_ok_and(|r| r.status == 200)));
+}

@@ -108,3 +108,63 @@ fn hup_with_a_new_listener_on_a_port_in_use_is_rejected_and_changes_nothing() {
     assert_eq!(s.wait_workers(1, Duration::from_secs(1)), before);
     assert_eq!(s.get("/").status, 200);
 }
+
+#[test]
+fn hup_into_a_generation_that_cannot_start_rolls_back_and_the_old_one_stays_whole() {
+    let config = support::config(2, "").replace("upgrade_timeout = 20", "upgrade_timeout = 3");
+    let s = Server::builder(&config)
+        .env("BICORN_TEST_FAULT", "crash-after-reload")
+        .start();
+    let old = s.wait_workers(2, Duration::from_secs(5));
+    s.signal(Signal::SIGHUP);
+    assert!(
+        s.log
+            .wait_for("starting generation 2", Duration::from_secs(5))
+    );
+    // While the reload is pending the old generation alone serves; a worker
+    // of it that dies is replaced with the old config.
+    nix::sys::signal::kill(old[0], Signal::SIGKILL).unwrap();
+    assert!(wait_until(Duration::from_secs(3), || {
+        let r = http::get(&s.addr, "/").unwrap();
+        body_generation(&r.body) == Some(1) && body_pid(&r.body) != Some(old[0].as_raw())
+    }));
+    assert!(
+        s.log.wait_for("reload abandoned", Duration::from_secs(10)),
+        "{}",
+        s.log.text()
+    );
+    // Two HUPs in a row: generations 3 and 4 (numbers are never reused);
+    // 3 is retired when 4 starts, 4 is rolled back; generation 1 serves on.
+    s.signal(Signal::SIGHUP);
+    assert!(
+        s.log
+            .wait_for("starting generation 3", Duration::from_secs(5)),
+        "{}",
+        s.log.text()
+    );
+    s.signal(Signal::SIGHUP);
+    assert!(
+        s.log
+            .wait_for("starting generation 4", Duration::from_secs(5)),
+        "{}",
+        s.log.text()
+    );
+    assert!(
+        s.log
+            .wait_for_n("reload abandoned", 2, Duration::from_secs(10)),
+        "{}",
+        s.log.text()
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let workers = s.wait_workers(2, Duration::from_secs(5));
+    for _ in 0..20 {
+        let r = s.get("/");
+        assert_eq!(body_generation(&r.body), Some(1), "{}", r.body);
+        assert!(
+            workers
+                .iter()
+                .any(|w| Some(w.as_raw()) == body_pid(&r.body))
+        );
+    }
+    assert!(!s.log.text().contains("graceful stop"));
+}

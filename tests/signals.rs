@@ -133,3 +133,31 @@ fn winch_stops_all_workers_and_hup_starts_them_again() {
     assert!(after.iter().all(|p| !before.contains(p)));
     assert_eq!(s.get("/").status, 200);
 }
+
+#[test]
+fn a_signal_racing_a_fork_reaches_the_new_worker_not_the_master() {
+    // TTIN forks a worker; WINCH right behind it QUITs every worker,
+    // including one that may not yet have its own signal pipe.
+    let s = Server::start(&support::config(1, ""));
+    s.wait_workers(1, Duration::from_secs(5));
+    for round in 0..10 {
+        s.signal(Signal::SIGTTIN);
+        s.signal(Signal::SIGWINCH);
+        assert!(
+            wait_until(Duration::from_secs(10), || s.workers().is_empty()),
+            "round {round}: workers left: {:?}\n{}",
+            s.workers(),
+            s.log.text()
+        );
+        s.signal(Signal::SIGHUP);
+        assert!(
+            s.log
+                .wait_for_n("reload complete", round + 1, Duration::from_secs(10)),
+            "{}",
+            s.log.text()
+        );
+    }
+    assert!(!support::exited(s.pid));
+    assert!(!s.log.text().contains("graceful stop"), "{}", s.log.text());
+    assert_eq!(s.get("/").status, 200);
+}

@@ -201,10 +201,14 @@ fn sd_notify_sequence_across_start_hup_usr2_and_quit() {
 }
 
 #[test]
-fn watchdog_pings_pause_while_a_worker_is_hung_and_resume_after_its_replacement() {
+fn watchdog_keeps_pinging_through_a_hung_worker_that_the_master_replaces() {
+    // Pings stop only when supervision fails (a heartbeat older than
+    // timeout plus two loop turns; see the scoreboard's unit test). A hung
+    // worker that the master kills at `timeout` must not get the service
+    // killed by systemd: with WatchdogSec=1 s, no gap may reach 1 s.
     let dir = TempDir::new("watchdog");
     let notify = NotifyListener::new(&dir);
-    let config = support::config(1, "").replace("timeout = 5", "timeout = 4");
+    let config = support::config(1, "").replace("timeout = 5", "timeout = 3");
     let s = Server::builder(&config)
         .env("NOTIFY_SOCKET", notify.path.to_str().unwrap())
         .env("WATCHDOG_USEC", "1000000")
@@ -225,7 +229,7 @@ fn watchdog_pings_pause_while_a_worker_is_hung_and_resume_after_its_replacement(
         .iter()
         .filter(|m| *m == "WATCHDOG=1")
         .count();
-    assert!(notify.wait_for("WATCHDOG=1", before + 2), "pings resume");
+    assert!(notify.wait_for("WATCHDOG=1", before + 2), "pings go on");
     let pings: Vec<Instant> = notify
         .got
         .lock()
@@ -240,10 +244,10 @@ fn watchdog_pings_pause_while_a_worker_is_hung_and_resume_after_its_replacement(
         .map(|w| w[1] - w[0])
         .max()
         .unwrap();
-    println!("longest pause of WATCHDOG=1 around the hang: {gap:?}");
+    println!("longest gap between WATCHDOG=1 across a hung worker: {gap:?}");
     assert!(
-        gap >= Duration::from_secs(2),
-        "pings did not pause: {gap:?}"
+        gap < Duration::from_secs(1),
+        "systemd would have fired: {gap:?}"
     );
 }
 

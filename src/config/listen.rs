@@ -79,6 +79,10 @@ pub struct Tls {
     pub key: PathBuf,
 }
 
+/// Most `[[listen]]` tables a config may hold (a worker's event loop
+/// reserves this many tokens for listeners).
+pub const MAX_LISTENERS: usize = 1024;
+
 impl Checker<'_> {
     pub(super) fn listeners(
         &self,
@@ -101,15 +105,24 @@ impl Checker<'_> {
                 "at least one [[listen]] table is required",
             ));
         }
+        if raw.get_ref().len() > MAX_LISTENERS {
+            return Err(self.invalid(
+                raw.span(),
+                "listen",
+                format!(
+                    "at most {MAX_LISTENERS} [[listen]] tables, got {}",
+                    raw.get_ref().len()
+                ),
+            ));
+        }
         let mut addresses = HashSet::new();
         let mut names = HashSet::new();
         let mut listeners = Vec::new();
         for (index, raw) in raw.into_inner().iter().enumerate() {
             let listen = self.listen(index, raw)?;
-            // Port 0 asks the kernel for a fresh port each time, so two of
-            // them never clash (tests listen on 127.0.0.1:0).
-            let any_port = matches!(listen.address, ListenAddress::Tcp(a) if a.port() == 0);
-            if !any_port && !addresses.insert(listen.address.clone()) {
+            // The configured address names a listener across reloads and
+            // upgrades, so it must be unique, port 0 included.
+            if !addresses.insert(listen.address.clone()) {
                 return Err(self.invalid(
                     raw.address.span(),
                     &format!("listen[{index}].address"),

@@ -34,7 +34,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 pub use error::{ConfigError, ErrorKind};
-pub use listen::{Listen, ListenAddress, Tls};
+pub use listen::{Listen, ListenAddress, MAX_LISTENERS, Tls};
 use raw::{RawConfig, RawLog, Seconds, Workers};
 
 /// Workers when `workers` is not set.

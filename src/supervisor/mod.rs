@@ -40,8 +40,10 @@ use systemd::Notifier;
 use upgrade::{Handover, Invocation, Upgrade};
 use workers::WorkerProc;
 
-/// Signals the master catches.
-const CAUGHT: [i32; 10] = [
+/// Signals the master catches. They are blocked across `fork` so that one
+/// sent to a new worker before it has its own signal pipe waits for it
+/// instead of landing in the master's queue.
+pub(crate) const CAUGHT: [i32; 10] = [
     libc::SIGQUIT,
     libc::SIGTERM,
     libc::SIGINT,
@@ -100,7 +102,10 @@ pub struct Supervisor {
     board: Scoreboard,
     free_slots: Vec<usize>,
     workers: Vec<WorkerProc>,
+    /// The generation now in charge (its workers count toward `target`).
     generation: u32,
+    /// The highest generation number handed out so far.
+    last_generation: u32,
     target: usize,
     backoff: Vec<Backoff>,
     reload: Option<reload::Pending>,
@@ -110,8 +115,10 @@ pub struct Supervisor {
     handed_over: bool,
     winched: bool,
     stop: Option<Stop>,
-    wake_rx: File,
-    wake_tx: OwnedFd,
+    /// The self-pipe: signal handlers and workers write, the loop reads.
+    /// `None` only in a child between fork and becoming a worker.
+    wake_rx: Option<File>,
+    wake_tx: Option<OwnedFd>,
     queue: VecDeque<i32>,
     notifier: Notifier,
     pidfile: Option<PidFile>,
@@ -131,9 +138,9 @@ impl Supervisor {
         let config = Config::load(path).map_err(StartError::Config)?;
         crate::logging::init(config.log.level);
         if let Some(file) = &config.log.file {
-            crate::logging::redirect_stderr(file).map_err(|e| {
-                StartError::Setup(format!("cannot open log file {}: {e}", file.display()))
-            })?;
+            crate::logging::redirect_stderr(file, crate::logging::log_owner(&config)).map_err(
+                |e| StartError::Setup(format!("cannot open log file {}: {e}", file.display())),
+            )?;
         }
         check_privileges(&config).map_err(StartError::Setup)?;
         let invocation = Invocation::capture()
@@ -176,6 +183,7 @@ impl Supervisor {
             free_slots: (0..MAX_SLOTS).rev().collect(),
             workers: Vec::new(),
             generation: 1,
+            last_generation: 1,
             target,
             backoff: vec![Backoff::default(); target],
             reload: None,
@@ -185,8 +193,8 @@ impl Supervisor {
             handed_over: false,
             winched: false,
             stop: None,
-            wake_rx: File::from(rx),
-            wake_tx: tx,
+            wake_rx: Some(File::from(rx)),
+            wake_tx: Some(tx),
             queue: VecDeque::new(),
             notifier: Notifier::from_env(),
             pidfile,
@@ -261,9 +269,8 @@ impl Supervisor {
         if !self.handed_over {
             self.notifier.notify("STOPPING=1");
         }
-        if let Some(up) = self.upgrade.take() {
-            log::warn!("stopping: abandoning upgrade to pid {}", up.child());
-            let _ = nix::sys::signal::kill(up.child(), Signal::SIGTERM);
+        if self.upgrade.is_some() {
+            self.upgrade_failed("the server is stopping", false);
         }
         if graceful {
             log::info!(
@@ -309,7 +316,7 @@ impl Supervisor {
 
     fn reopen_logs(&mut self) {
         if let Some(path) = &self.config.log.file {
-            match crate::logging::redirect_stderr(path) {
+            match crate::logging::redirect_stderr(path, crate::logging::log_owner(&self.config)) {
                 Ok(()) => log::info!("USR1: reopened {}", path.display()),
                 Err(e) => log::error!("USR1: cannot reopen {}: {e}", path.display()),
             }
@@ -320,23 +327,25 @@ impl Supervisor {
     }
 
     /// Systemd's watchdog is fed only while every worker's heartbeat is
-    /// fresh: younger than the watchdog interval (at least 1 s, since an
-    /// idle worker ticks every 500 ms) and than `timeout`. A hung worker
-    /// thus pauses the pings until the master has replaced it, and a master
-    /// that stopped supervising gets restarted by systemd.
+    /// fresh: no older than `timeout` plus two loop turns, the latest the
+    /// master kills and replaces a hung worker. Pings thus stop exactly
+    /// when supervision has failed (a master that no longer kills hung
+    /// workers, or no longer runs its loop), and a single hung worker,
+    /// which the master handles, never gets the whole service killed.
     fn watchdog(&mut self, now: Instant) {
         let Some(interval) = self.notifier.watchdog() else {
             return;
         };
+        if self.handed_over {
+            return; // systemd now watches the new master
+        }
         if self
             .last_watchdog
             .is_some_and(|t| now.duration_since(t) < interval / 2)
         {
             return;
         }
-        let fresh = interval
-            .max(Duration::from_secs(1))
-            .min(self.config.timeout);
+        let fresh = self.config.timeout + 2 * MAX_SLEEP;
         if self.all_heartbeats_fresh(fresh) {
             self.notifier.notify("WATCHDOG=1");
             self.last_watchdog = Some(now);
@@ -381,15 +390,18 @@ impl Supervisor {
             Some(up) => Some(up.fd().as_fd()),
             None => None,
         };
+        let Some(wake_rx) = self.wake_rx.as_mut() else {
+            return;
+        };
         let millis = u16::try_from(wait.as_millis()).unwrap_or(u16::MAX);
-        let mut fds = vec![PollFd::new(self.wake_rx.as_fd(), PollFlags::POLLIN)];
+        let mut fds = vec![PollFd::new(wake_rx.as_fd(), PollFlags::POLLIN)];
         if let Some(fd) = upgrade_fd {
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
         }
         let _ = nix::poll::poll(&mut fds, PollTimeout::from(millis));
         drop(fds);
         let mut buf = [0u8; 256];
-        while let Ok(n) = self.wake_rx.read(&mut buf) {
+        while let Ok(n) = wake_rx.read(&mut buf) {
             if n == 0 {
                 break;
             }
@@ -418,6 +430,17 @@ impl Supervisor {
     fn current_pidfile_path(&self) -> Option<PathBuf> {
         self.pidfile.as_ref().map(|p| p.path().to_path_buf())
     }
+}
+
+/// The set of [`CAUGHT`] signals.
+pub(crate) fn caught_set() -> nix::sys::signal::SigSet {
+    let mut set = nix::sys::signal::SigSet::empty();
+    for sig in CAUGHT {
+        if let Ok(s) = Signal::try_from(sig) {
+            set.add(s);
+        }
+    }
+    set
 }
 
 /// `user`/`group` need root; say so before anything starts.

@@ -19,13 +19,14 @@ use super::systemd::monotonic_usec;
 use super::{Supervisor, listeners};
 use crate::config::Config;
 
-/// A reload whose new generation is not ready yet.
+/// A reload whose new generation is not ready yet. Until it is, the old
+/// generation keeps its full count (see `Supervisor::maintain`).
 #[derive(Debug)]
 pub(super) struct Pending {
-    old_config: Config,
-    old_generation: u32,
-    old_target: usize,
-    old_backoff: Vec<Backoff>,
+    pub(super) old_config: Config,
+    pub(super) old_generation: u32,
+    pub(super) old_target: usize,
+    pub(super) old_backoff: Vec<Backoff>,
     old_winched: bool,
     fresh_keys: Vec<String>,
     deadline: Instant,
@@ -62,9 +63,12 @@ impl Supervisor {
         }
         self.listeners.extend(fresh);
         self.apply_process_settings(&new);
-        // A reload during a reload: keep the oldest rollback point.
+        // A reload during a reload: keep the oldest rollback point, and
+        // retire the intermediate generation, which never became ready.
         let pending = match self.reload.take() {
             Some(mut p) => {
+                let intermediate = self.generation;
+                self.retire_all(now, |w| w.generation == intermediate);
                 p.fresh_keys.extend(fresh_keys);
                 p.deadline = now + new.upgrade_timeout;
                 p
@@ -80,7 +84,10 @@ impl Supervisor {
             },
         };
         self.reload = Some(pending);
-        self.generation += 1;
+        // Generation numbers only grow, even across a rollback, so a number
+        // always names one config.
+        self.last_generation += 1;
+        self.generation = self.last_generation;
         self.target = new.workers;
         self.backoff = vec![Backoff::default(); new.workers];
         self.winched = false;
@@ -94,7 +101,10 @@ impl Supervisor {
 
     fn reject_reload(&mut self, why: &str) {
         log::error!("reload rejected, still serving the previous config: {why}");
-        self.notifier.notify("READY=1");
+        // A reload still in progress will say READY=1 when it completes.
+        if self.reload.is_none() {
+            self.notifier.notify("READY=1");
+        }
         self.status();
     }
 
@@ -103,7 +113,7 @@ impl Supervisor {
         crate::logging::set_level(new.log.level);
         if new.log.file != self.config.log.file
             && let Some(path) = &new.log.file
-            && let Err(e) = crate::logging::redirect_stderr(path)
+            && let Err(e) = crate::logging::redirect_stderr(path, crate::logging::log_owner(new))
         {
             log::error!("cannot open log file {}: {e}", path.display());
         }
@@ -154,8 +164,8 @@ impl Supervisor {
             self.config.upgrade_timeout,
             p.old_generation
         );
-        let failed = self.generation;
-        for w in self.workers.iter_mut().filter(|w| w.generation == failed) {
+        let kept = p.old_generation;
+        for w in self.workers.iter_mut().filter(|w| w.generation > kept) {
             w.retiring = Some(now);
             let _ = kill(w.pid, Signal::SIGTERM);
         }
@@ -177,6 +187,12 @@ impl Supervisor {
             .partition(|l| p.fresh_keys.contains(&l.key()) && !keep.contains(&l.key()));
         self.listeners = kept;
         drop.into_iter().for_each(listeners::Listener::close);
+        for spec in &self.config.listeners {
+            let key = spec.address.to_string();
+            if let Some(l) = self.listeners.iter_mut().find(|l| l.key() == key) {
+                listeners::respec(l, spec);
+            }
+        }
         self.notifier.notify("READY=1");
         self.status();
     }

@@ -12,9 +12,11 @@ use std::sync::atomic::Ordering;
 
 use crate::sys::{SharedWords, monotonic_ms};
 
-/// Most slots a master can hand out: two full generations of the largest
-/// worker count a config accepts, so a reload never runs out.
-pub const MAX_SLOTS: usize = 2048;
+/// Most slots a master can hand out: four full generations of the largest
+/// worker count a config accepts (one serving, one starting, draining
+/// ones), so a reload never runs out. 512 KiB of address space; only the
+/// pages of slots in use are ever touched.
+pub const MAX_SLOTS: usize = 4096;
 /// Words per slot (128 bytes: two cache lines, no false sharing between
 /// neighbouring workers' heartbeats).
 pub const WORDS_PER_SLOT: usize = 16;
@@ -75,6 +77,16 @@ impl Scoreboard {
         Ok(Self {
             words: SharedWords::new(MAX_SLOTS * WORDS_PER_SLOT)?,
         })
+    }
+
+    /// Did every slot in `slots` tick within `limit_ms` of `now_ms`?
+    pub fn all_fresh(
+        &self,
+        mut slots: impl Iterator<Item = usize>,
+        now_ms: u64,
+        limit_ms: u64,
+    ) -> bool {
+        slots.all(|i| now_ms.saturating_sub(self.slot(i).heartbeat_ms()) <= limit_ms)
     }
 
     /// Slot `index`, which must be below [`MAX_SLOTS`].
@@ -176,13 +188,21 @@ mod tests {
     }
 
     #[test]
-    fn a_forked_child_writes_are_seen_by_the_parent() {
+    fn one_stale_heartbeat_makes_the_board_not_fresh() {
         let board = Scoreboard::new().unwrap();
-        let slot = board.slot(0);
-        slot.claim(1);
-        // A plain fork-free check of sharing: the mapping is MAP_SHARED, so
-        // a child process (spawned by the integration tests) is covered
-        // there; here we check the words are distinct per slot.
+        board.slot(0).tick(10_000);
+        board.slot(1).tick(19_500);
+        assert!(board.all_fresh([1].into_iter(), 20_000, 1_000));
+        assert!(!board.all_fresh([0, 1].into_iter(), 20_000, 1_000));
+        assert!(board.all_fresh([0, 1].into_iter(), 20_000, 10_000));
+    }
+
+    #[test]
+    fn slots_do_not_share_words() {
+        let board = Scoreboard::new().unwrap();
+        board.slot(0).claim(1);
+        // Sharing across fork is what every process test relies on; here,
+        // that neighbouring slots are distinct.
         board.slot(1).set_requests(5);
         assert_eq!(board.slot(0).requests(), 0);
         assert_eq!(board.slot(1).requests(), 5);

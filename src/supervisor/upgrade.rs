@@ -292,7 +292,11 @@ impl super::Supervisor {
         let Some(up) = self.upgrade.take() else {
             return;
         };
-        log::error!("upgrade failed: {why}; the old master keeps serving");
+        if self.stop.is_some() {
+            log::warn!("upgrade abandoned: {why}");
+        } else {
+            log::error!("upgrade failed: {why}; the old master keeps serving");
+        }
         if !reaped && nix::sys::signal::kill(up.child(), nix::sys::signal::Signal::SIGTERM).is_ok()
         {
             self.upgrade_victim = Some((up.child(), Instant::now()));

@@ -6,14 +6,14 @@
 //! `backoff`). A retiring worker (asked to drain, or draining by itself
 //! for `max_requests`) no longer counts, so its replacement starts at once.
 
-use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
 use super::Supervisor;
+use super::backoff::Backoff;
 use super::scoreboard::WorkerState;
 use crate::sys::{self, Fork};
 use crate::worker::{self, WorkerSetup};
@@ -66,14 +66,15 @@ impl Supervisor {
                     "worker pid {pid} (generation {}) exited: {how}",
                     w.generation
                 );
-            } else if w.generation != self.generation {
+            } else if self.backoff_of(w.generation, w.position).is_none() {
                 log::warn!("old-generation worker pid {pid} exited: {how}");
             } else if !w.ready {
-                let failures = self.backoff.get(w.position).map_or(0, |b| b.failures()) + 1;
-                let delay = self
-                    .backoff
-                    .get_mut(w.position)
-                    .map_or(Duration::ZERO, |b| b.failed(now));
+                let (failures, delay) =
+                    self.backoff_of(w.generation, w.position)
+                        .map_or((0, Duration::ZERO), |b| {
+                            let d = b.failed(now);
+                            (b.failures(), d)
+                        });
                 log::warn!(
                     "worker {} (pid {pid}) died before becoming ready ({how}), {failures} in a row; next start in {delay:?}",
                     w.position
@@ -93,16 +94,13 @@ impl Supervisor {
     pub(super) fn check_workers(&mut self, now: Instant) {
         let now_ms = sys::monotonic_ms();
         let timeout_ms = self.config.timeout.as_millis() as u64;
+        let mut became_ready = Vec::new();
         for w in &mut self.workers {
             let slot = self.board.slot(w.slot);
             match slot.state() {
                 WorkerState::Ready if !w.ready => {
                     w.ready = true;
-                    if w.generation == self.generation
-                        && let Some(b) = self.backoff.get_mut(w.position)
-                    {
-                        b.succeeded();
-                    }
+                    became_ready.push((w.generation, w.position));
                     log::info!(
                         "worker {} ready: pid {}, generation {}",
                         w.position,
@@ -140,6 +138,11 @@ impl Supervisor {
                 );
                 let _ = kill(w.pid, Signal::SIGKILL);
                 w.killed = true;
+            }
+        }
+        for (generation, position) in became_ready {
+            if let Some(b) = self.backoff_of(generation, position) {
+                b.succeeded();
             }
         }
         if self.stop.is_none() && !self.winched && self.generation_ready() {
@@ -196,14 +199,45 @@ impl Supervisor {
         let gen_ = self.generation;
         self.retire_all(now, |w| w.generation == gen_ && w.position >= target);
         for position in 0..target {
-            let present = self
-                .workers
-                .iter()
-                .any(|w| w.generation == gen_ && w.position == position && w.retiring.is_none());
             let allowed = self.backoff.get(position).is_none_or(|b| b.allows(now));
-            if !present && allowed {
-                self.spawn(position);
+            if allowed && !self.has_worker(gen_, position) {
+                self.spawn(position, false);
             }
+        }
+        // While a reload is pending the old generation still serves alone:
+        // keep it at full strength (a crash or a max_requests recycle there
+        // is replaced with the old config).
+        let old = self
+            .reload
+            .as_ref()
+            .map(|p| (p.old_generation, p.old_target));
+        if let Some((old_gen, old_target)) = old {
+            for position in 0..old_target {
+                let allowed = self
+                    .reload
+                    .as_ref()
+                    .is_some_and(|p| p.old_backoff.get(position).is_none_or(|b| b.allows(now)));
+                if allowed && !self.has_worker(old_gen, position) {
+                    self.spawn(position, true);
+                }
+            }
+        }
+    }
+
+    fn has_worker(&self, generation: u32, position: usize) -> bool {
+        self.workers
+            .iter()
+            .any(|w| w.generation == generation && w.position == position && w.retiring.is_none())
+    }
+
+    /// The backoff of `w`'s position, in its generation's table.
+    fn backoff_of(&mut self, generation: u32, position: usize) -> Option<&mut Backoff> {
+        if generation == self.generation {
+            return self.backoff.get_mut(position);
+        }
+        match &mut self.reload {
+            Some(p) if p.old_generation == generation => p.old_backoff.get_mut(position),
+            _ => None,
         }
     }
 
@@ -219,40 +253,52 @@ impl Supervisor {
 
     /// Every worker ticked within `limit`.
     pub(super) fn all_heartbeats_fresh(&self, limit: Duration) -> bool {
-        let now_ms = sys::monotonic_ms();
-        let timeout_ms = limit.as_millis() as u64;
-        self.workers
-            .iter()
-            .all(|w| now_ms.saturating_sub(self.board.slot(w.slot).heartbeat_ms()) <= timeout_ms)
+        self.board.all_fresh(
+            self.workers.iter().map(|w| w.slot),
+            sys::monotonic_ms(),
+            limit.as_millis() as u64,
+        )
     }
 
-    fn spawn(&mut self, position: usize) {
+    /// Fork a worker for `position` of the current generation, or of the
+    /// previous one (`old`) while a reload is pending.
+    fn spawn(&mut self, position: usize, old: bool) {
+        let (generation, max_requests) = match (&self.reload, old) {
+            (Some(p), true) => (p.old_generation, p.old_config.max_requests),
+            _ => (self.generation, self.config.max_requests),
+        };
         let Some(slot) = self.free_slots.pop() else {
             log::error!("no free scoreboard slot; cannot start worker {position}");
+            if let Some(b) = self.backoff_of(generation, position) {
+                b.failed(Instant::now());
+            }
             return;
         };
-        self.board.slot(slot).claim(self.generation);
-        let max_requests = jitter(self.config.max_requests, slot);
-        let pipe = match self.wake_tx.try_clone() {
-            Ok(p) => p,
-            Err(e) => {
-                log::error!("cannot start worker {position}: {e}");
-                self.free_slots.push(slot);
-                return;
-            }
-        };
-        match sys::fork() {
-            Ok(Fork::Child) => self.become_worker(slot, pipe, max_requests),
+        self.board.slot(slot).claim(generation);
+        let max_requests = jitter(max_requests, slot);
+        let master = nix::unistd::getpid();
+        // Block the caught signals across fork: the child unblocks them once
+        // its handlers write to its own pipe, so a QUIT meant for it is not
+        // read by the master as its own.
+        let mut saved = SigSet::empty();
+        let blocked = sigprocmask(
+            SigmaskHow::SIG_BLOCK,
+            Some(&super::caught_set()),
+            Some(&mut saved),
+        );
+        let forked = sys::fork();
+        if !matches!(forked, Ok(Fork::Child)) && blocked.is_ok() {
+            let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&saved), None);
+        }
+        match forked {
+            Ok(Fork::Child) => self.become_worker(slot, master, max_requests, old),
             Ok(Fork::Parent(pid)) => {
                 self.board.slot(slot).set_pid(pid.as_raw() as u32);
-                log::info!(
-                    "spawned worker {position}: pid {pid}, generation {}",
-                    self.generation
-                );
+                log::info!("spawned worker {position}: pid {pid}, generation {generation}");
                 self.workers.push(WorkerProc {
                     pid,
                     slot,
-                    generation: self.generation,
+                    generation,
                     position,
                     ready: false,
                     retiring: None,
@@ -261,38 +307,49 @@ impl Supervisor {
             }
             Err(e) => {
                 log::error!("fork failed: {e}");
+                self.board.slot(slot).clear();
                 self.free_slots.push(slot);
-                if let Some(b) = self.backoff.get_mut(position) {
+                if let Some(b) = self.backoff_of(generation, position) {
                     b.failed(Instant::now());
                 }
             }
         }
     }
 
-    /// In the child after fork: keep only this generation's listeners
-    /// (closing the others, so a socket the master later retires does not
-    /// linger unpolled here), then run the worker and exit.
-    fn become_worker(&mut self, slot: usize, pipe: OwnedFd, max_requests: u64) -> ! {
-        let wanted: Vec<String> = self
-            .config
-            .listeners
-            .iter()
-            .map(|l| l.address.to_string())
-            .collect();
+    /// In the child after fork: keep only what a worker needs. Master-only
+    /// fds are closed (the self-pipe's read end, the systemd socket, an
+    /// upgrade's pipes), and so are listeners this generation does not
+    /// use, so a socket the master later retires does not linger unpolled
+    /// here. Listener specs come from this generation's config.
+    fn become_worker(&mut self, slot: usize, master: Pid, max_requests: u64, old: bool) -> ! {
+        let (config, generation) = match self.reload.take() {
+            Some(p) if old => (p.old_config, p.old_generation),
+            _ => (self.config.clone(), self.generation),
+        };
+        let mut pool = std::mem::take(&mut self.listeners);
         let mut mine = Vec::new();
-        for l in std::mem::take(&mut self.listeners) {
-            if wanted.contains(&l.key()) {
-                mine.push(l.into_parts());
+        for spec in &config.listeners {
+            let key = spec.address.to_string();
+            if let Some(i) = pool.iter().position(|l| l.key() == key) {
+                mine.push((spec.clone(), pool.swap_remove(i).into_parts().1));
             }
         }
+        drop(pool);
+        self.wake_rx = None;
         self.upgrade = None;
+        self.handover = None;
+        self.notifier = super::systemd::Notifier::disabled();
+        let Some(pipe) = self.wake_tx.take() else {
+            std::process::exit(1);
+        };
         self.board.slot(slot).set_pid(std::process::id());
         let setup = WorkerSetup {
-            config: self.config.clone(),
+            config,
             listeners: mine,
             slot: self.board.slot(slot),
             master_pipe: pipe,
-            generation: self.generation,
+            master,
+            generation,
             max_requests,
         };
         std::process::exit(worker::run(setup));

@@ -82,9 +82,22 @@ pub(crate) struct Conn {
     decoder: h1::Decoder,
     request: Option<Request>,
     phase: Phase,
+    /// When the connection's current phase times out.
     deadline: Instant,
-    deadline_changed: bool,
+    /// The earliest entry the worker's deadline heap holds for us. A new
+    /// entry is pushed only when the deadline moves earlier than it, so a
+    /// busy keep-alive connection does not add one per request.
+    scheduled: Option<Instant>,
     drain_by: Option<Instant>,
+}
+
+/// What a read pass ended on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadEnd {
+    WouldBlock,
+    Eof,
+    /// Stopped early: too much output is waiting to be written.
+    Backpressure,
 }
 
 impl Conn {
@@ -98,7 +111,7 @@ impl Conn {
             request: None,
             phase: Phase::Open,
             deadline: now,
-            deadline_changed: false,
+            scheduled: None,
             drain_by,
         };
         conn.set_deadline(now + REQUEST_TIMEOUT);
@@ -125,16 +138,20 @@ impl Conn {
         }
     }
 
-    /// The deadline to schedule, if it changed since last asked.
+    /// A deadline entry to add to the worker's heap, if the current
+    /// deadline is earlier than anything already scheduled for us.
     pub(crate) fn take_new_deadline(&mut self) -> Option<Instant> {
-        std::mem::take(&mut self.deadline_changed).then_some(self.deadline)
+        match self.scheduled {
+            Some(at) if at <= self.deadline => None,
+            _ => {
+                self.scheduled = Some(self.deadline);
+                Some(self.deadline)
+            }
+        }
     }
 
     fn set_deadline(&mut self, at: Instant) {
-        if at != self.deadline || !self.deadline_changed {
-            self.deadline = at;
-            self.deadline_changed = true;
-        }
+        self.deadline = at;
     }
 
     fn is_idle(&self) -> bool {
@@ -143,8 +160,11 @@ impl Conn {
 
     /// A scheduled deadline `when` passed at `now`.
     pub(crate) fn on_deadline(&mut self, now: Instant, when: Instant) {
-        if when != self.deadline || now < self.deadline {
-            return; // superseded by a later deadline
+        if self.scheduled == Some(when) {
+            self.scheduled = None;
+        }
+        if now < self.deadline {
+            return; // moved later; take_new_deadline schedules it again
         }
         match self.phase {
             Phase::Open => {
@@ -158,25 +178,43 @@ impl Conn {
         }
     }
 
-    /// Readiness: read, decode, respond, write. Returns requests answered.
+    /// Readiness: read, decode, respond, write, until the socket would
+    /// block or the peer is done. Returns requests answered.
+    ///
+    /// mio is edge-triggered: a pass that stops early because of
+    /// backpressure must go round again once the output has drained, or
+    /// requests already buffered would wait for an edge that never comes.
     pub(crate) fn on_ready(&mut self, now: Instant, ctx: &mut Context, closing: bool) -> u64 {
         let mut served = 0;
-        if self.phase == Phase::Open {
-            let eof = self.read_available();
-            served = self.process(now, ctx, closing);
-            if eof && self.phase == Phase::Open {
-                // Peer closed: nothing more can be answered once output is
-                // flushed.
-                self.phase = if self.wbuf.len() > self.written {
-                    Phase::Finishing
-                } else {
+        loop {
+            let mut end = ReadEnd::WouldBlock;
+            let mut paused = false;
+            if self.phase == Phase::Open {
+                end = self.read_available();
+                let (n, p) = self.process(now, ctx, closing);
+                served += n;
+                paused = p;
+            }
+            if let Err(e) = self.flush() {
+                log::debug!("write failed: {e}");
+                self.phase = Phase::Closed;
+                return served;
+            }
+            let drained = self.written == self.wbuf.len();
+            if self.phase == Phase::Open && drained && (paused || end == ReadEnd::Backpressure) {
+                continue;
+            }
+            if end == ReadEnd::Eof && self.phase == Phase::Open && !paused {
+                // The peer sent all it will and every buffered request is
+                // answered: finish writing, then close. (When paused, the
+                // next writable edge reads EOF again and carries on.)
+                self.phase = if drained {
                     Phase::Closed
+                } else {
+                    Phase::Finishing
                 };
             }
-        }
-        if let Err(e) = self.flush() {
-            log::debug!("write failed: {e}");
-            self.phase = Phase::Closed;
+            break;
         }
         if self.phase == Phase::Finishing && self.written == self.wbuf.len() {
             self.start_lingering(now);
@@ -187,37 +225,44 @@ impl Conn {
         served
     }
 
-    /// Read until WouldBlock (or backpressure); true on EOF or error.
-    fn read_available(&mut self) -> bool {
+    /// Read until WouldBlock, EOF, or backpressure.
+    fn read_available(&mut self) -> ReadEnd {
         loop {
             if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT {
-                return false;
+                return ReadEnd::Backpressure;
             }
             let len = self.rbuf.len();
             self.rbuf.resize(len + READ_CHUNK, 0);
             match self.stream.read(&mut self.rbuf[len..]) {
                 Ok(0) => {
                     self.rbuf.truncate(len);
-                    return true;
+                    return ReadEnd::Eof;
                 }
                 Ok(n) => self.rbuf.truncate(len + n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.rbuf.truncate(len);
-                    return false;
+                    return ReadEnd::WouldBlock;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => self.rbuf.truncate(len),
                 Err(_) => {
                     self.rbuf.truncate(len);
-                    return true;
+                    return ReadEnd::Eof;
                 }
             }
         }
     }
 
-    fn process(&mut self, now: Instant, ctx: &mut Context, closing: bool) -> u64 {
+    /// Decode and answer what `rbuf` holds. Returns the requests answered
+    /// and whether it stopped because of pending output.
+    fn process(&mut self, now: Instant, ctx: &mut Context, closing: bool) -> (u64, bool) {
         let mut served = 0;
         let mut offset = 0;
-        while self.phase == Phase::Open && self.wbuf.len() - self.written <= MAX_PENDING_OUTPUT {
+        let mut paused = false;
+        while self.phase == Phase::Open {
+            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT {
+                paused = true;
+                break;
+            }
             match self.decoder.decode(&self.rbuf[offset..]) {
                 Ok(None) => break,
                 Ok(Some((event, used))) => {
@@ -279,7 +324,7 @@ impl Conn {
         } else if self.phase == Phase::Finishing {
             self.set_deadline(now + REQUEST_TIMEOUT);
         }
-        served
+        (served, paused)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -6,6 +6,8 @@
 //! warning at every worker start.
 //!
 //! - `crash-at-start`: the worker exits with status 3 before it is ready.
+//! - `crash-after-reload`: the same, but only in generations after the
+//!   first, so a HUP starts a generation that never becomes ready.
 //! - `hang-on-path`: a request for `/__bicorn_hang` stops the worker's
 //!   event loop for good (no more heartbeats), as a stuck handler would.
 
@@ -14,6 +16,7 @@
 pub(crate) enum Fault {
     None,
     CrashAtStart,
+    CrashAfterReload,
     HangOnPath,
 }
 
@@ -28,6 +31,7 @@ impl Fault {
         }
         let fault = match std::env::var("BICORN_TEST_FAULT").as_deref() {
             Ok("crash-at-start") => Fault::CrashAtStart,
+            Ok("crash-after-reload") => Fault::CrashAfterReload,
             Ok("hang-on-path") => Fault::HangOnPath,
             _ => Fault::None,
         };

@@ -45,13 +45,19 @@ use listener::Acceptor;
 
 const SIGNAL: Token = Token(0);
 const FIRST_LISTENER: usize = 1;
-const MAX_LISTENERS: usize = 1024;
+const MAX_LISTENERS: usize = crate::config::MAX_LISTENERS;
 const FIRST_CONN: usize = FIRST_LISTENER + MAX_LISTENERS;
 /// Longest poll wait: the heartbeat must move even when nothing happens.
 const TICK: Duration = Duration::from_millis(500);
 /// How long an idle keep-alive connection is kept once draining, so that a
 /// request the client sent as the drain began is still answered.
 const DRAIN_LINGER: Duration = Duration::from_secs(1);
+/// Most connections accepted per listener event; the listener is
+/// level-triggered, so the rest are taken on the next turn (or by another
+/// worker) and one worker cannot swallow a whole backlog at once.
+const ACCEPT_BATCH: usize = 64;
+/// Pause before accepting again when out of file descriptors.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// Everything a freshly forked worker is given by its master.
 #[derive(Debug)]
@@ -65,6 +71,8 @@ pub struct WorkerSetup<'a> {
     /// Write end of the master's wake-up pipe: a byte there makes the
     /// master look at the scoreboard (ready, draining).
     pub master_pipe: OwnedFd,
+    /// The master's pid: when our parent is no longer it, we drain.
+    pub master: Pid,
     /// Generation number, for logs and responses.
     pub generation: u32,
     /// Requests after which to recycle (already jittered); 0 = never.
@@ -149,6 +157,9 @@ struct Worker<'a> {
     poll: Poll,
     acceptors: Vec<Acceptor>,
     accepting: bool,
+    /// Accepting paused after EMFILE/ENFILE, until this instant.
+    accept_resume: Option<Instant>,
+    last_accept_error_log: Option<Instant>,
     slot: Slot<'a>,
     master_pipe: OwnedFd,
     signal_rx: std::fs::File,
@@ -177,6 +188,13 @@ impl<'a> Worker<'a> {
         let (rx, tx) =
             nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)?;
         sys::redirect_signal_pipe(tx.as_raw_fd());
+        // The master blocked the caught signals across fork; any that
+        // arrived since are delivered now, to this worker's own pipe.
+        nix::sys::signal::sigprocmask(
+            nix::sys::signal::SigmaskHow::SIG_SETMASK,
+            Some(&nix::sys::signal::SigSet::empty()),
+            None,
+        )?;
         let poll = Poll::new()?;
         poll.registry()
             .register(&mut SourceFd(&rx.as_raw_fd()), SIGNAL, Interest::READABLE)?;
@@ -192,12 +210,14 @@ impl<'a> Worker<'a> {
             poll,
             acceptors,
             accepting: false,
+            accept_resume: None,
+            last_accept_error_log: None,
             slot: setup.slot,
             master_pipe: setup.master_pipe,
             signal_rx: std::fs::File::from(rx),
             _signal_tx: tx,
             generation: setup.generation,
-            parent: nix::unistd::getppid(),
+            parent: setup.master,
             conns: Table::default(),
             deadlines: BinaryHeap::new(),
             requests: 0,
@@ -208,7 +228,9 @@ impl<'a> Worker<'a> {
     }
 
     fn serve(mut self) -> io::Result<()> {
-        if self.fault == Fault::CrashAtStart {
+        if self.fault == Fault::CrashAtStart
+            || (self.fault == Fault::CrashAfterReload && self.generation > 1)
+        {
             log::warn!("worker exiting on purpose (test fault crash-at-start)");
             std::process::exit(3);
         }
@@ -241,11 +263,19 @@ impl<'a> Worker<'a> {
                 log::warn!("master is gone; draining");
                 self.begin_drain(now);
                 continue;
+            } else if self.accept_resume.is_some_and(|t| now >= t) {
+                self.accept_resume = None;
+                self.start_accepting()?;
             }
-            let timeout = self
+            let next = self
                 .deadlines
                 .peek()
-                .map(|Reverse((t, _))| t.saturating_duration_since(now).min(TICK))
+                .map(|Reverse((t, _))| *t)
+                .into_iter()
+                .chain(self.accept_resume)
+                .min();
+            let timeout = next
+                .map(|t| t.saturating_duration_since(now).min(TICK))
                 .unwrap_or(TICK);
             match self.poll.poll(&mut events, Some(timeout)) {
                 Ok(()) => {}
@@ -271,7 +301,8 @@ impl<'a> Worker<'a> {
         Ok(())
     }
 
-    fn stop_accepting(&mut self) {
+    /// Stop polling the listeners (they stay open).
+    fn pause_accepting(&mut self) {
         if !self.accepting {
             return;
         }
@@ -279,10 +310,16 @@ impl<'a> Worker<'a> {
         for a in &self.acceptors {
             let _ = sys::deregister_listener(epfd, a.raw_fd());
         }
+        self.accepting = false;
+    }
+
+    /// Stop accepting for good (drain).
+    fn stop_accepting(&mut self) {
+        self.pause_accepting();
+        self.accept_resume = None;
         // Close this worker's copies: the sockets stay open in the master
         // and the other workers, so nothing queued is lost.
         self.acceptors.clear();
-        self.accepting = false;
     }
 
     fn wake_master(&self) {
@@ -316,7 +353,7 @@ impl<'a> Worker<'a> {
             }
             libc::SIGUSR1 => {
                 if let Some(path) = &self.config.log.file
-                    && let Err(e) = crate::logging::redirect_stderr(path)
+                    && let Err(e) = crate::logging::redirect_stderr(path, None)
                 {
                     log::error!("cannot reopen log file {}: {e}", path.display());
                 }
@@ -340,7 +377,10 @@ impl<'a> Worker<'a> {
 
     fn accept(&mut self, index: usize) {
         let now = Instant::now();
-        loop {
+        for _ in 0..ACCEPT_BATCH {
+            if !self.accepting {
+                return;
+            }
             let Some(acceptor) = self.acceptors.get(index) else {
                 return;
             };
@@ -365,17 +405,32 @@ impl<'a> Worker<'a> {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    // EMFILE and friends: the host is out of something.
-                    // Other workers may still accept; back off this turn.
-                    if e.raw_os_error() == Some(libc::EMFILE)
-                        || e.raw_os_error() == Some(libc::ENFILE)
+                Err(e)
+                    if matches!(
+                        e.raw_os_error(),
+                        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+                    ) =>
+                {
+                    // Out of descriptors or memory: the level-triggered
+                    // listener would fire again at once, so stop polling it
+                    // briefly; other workers may still accept meanwhile.
+                    if self
+                        .last_accept_error_log
+                        .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
                     {
-                        log::error!("accept: {e}");
-                    } else {
-                        log::debug!("accept: {e}");
+                        log::error!(
+                            "accept: {e}; pausing accepts for {ACCEPT_PAUSE:?} ({} connections open)",
+                            self.conns.live
+                        );
+                        self.last_accept_error_log = Some(now);
                     }
+                    self.pause_accepting();
+                    self.accept_resume = Some(now + ACCEPT_PAUSE);
                     return;
+                }
+                Err(e) => {
+                    // ECONNABORTED and the like: that connection is gone.
+                    log::debug!("accept: {e}");
                 }
             }
         }

@@ -128,6 +128,7 @@ pub struct Builder {
     bin: PathBuf,
     dir: Option<TempDir>,
     wait_ready: bool,
+    nofile: Option<u32>,
 }
 
 impl Builder {
@@ -146,6 +147,12 @@ impl Builder {
         self
     }
 
+    /// Start under `ulimit -n n` (through sh).
+    pub fn ulimit_nofile(mut self, n: u32) -> Self {
+        self.nofile = Some(n);
+        self
+    }
+
     pub fn no_wait(mut self) -> Self {
         self.wait_ready = false;
         self
@@ -155,7 +162,16 @@ impl Builder {
         let dir = self.dir.unwrap_or_else(|| TempDir::new("srv"));
         let config_path = dir.join("bicorn.toml");
         std::fs::write(&config_path, &self.config).unwrap();
-        let mut cmd = Command::new(&self.bin);
+        let mut cmd = match self.nofile {
+            Some(n) => {
+                let mut c = Command::new("/bin/sh");
+                c.arg("-c")
+                    .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                    .arg(&self.bin);
+                c
+            }
+            None => Command::new(&self.bin),
+        };
         cmd.arg("-c")
             .arg(&config_path)
             .current_dir(dir.path())
@@ -212,6 +228,7 @@ impl Server {
             bin: PathBuf::from(BIN),
             dir: None,
             wait_ready: true,
+            nofile: None,
         }
     }
 

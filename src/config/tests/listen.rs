@@ -117,9 +117,22 @@ fn duplicate_listen_addresses_are_rejected() {
 }
 
 #[test]
-fn two_listeners_on_port_zero_are_not_duplicates() {
+fn two_listeners_on_port_zero_are_duplicates_too() {
+    // The configured address is a listener's name across reloads and
+    // upgrades, so even `:0` may appear once.
     let text = "[[listen]]\naddress = \"127.0.0.1:0\"\n".repeat(2);
-    assert_eq!(parse(&text).unwrap().listeners.len(), 2);
+    let err = error(&text);
+    assert_eq!(err.key(), "listen[1].address");
+}
+
+#[test]
+fn more_than_1024_listeners_are_rejected() {
+    let text: String = (1..=1025)
+        .map(|p| format!("[[listen]]\naddress = \"127.0.0.1:{p}\"\n"))
+        .collect();
+    let err = error(&text);
+    assert_eq!(err.key(), "listen");
+    assert!(err.message().contains("at most 1024"), "{err}");
 }
 
 #[test]
