@@ -83,13 +83,17 @@ fn start_with_an_unreadable_config_exits_nonzero() {
 fn start_with_a_port_in_use_exits_nonzero_and_forks_no_worker() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();
-    let config = format!("workers = 2\n[[listen]]\naddress = \"{addr}\"\n");
+    let config = format!("workers = 2\npid = \"bicorn.pid\"\n[[listen]]\naddress = \"{addr}\"\n");
     let mut s = Server::builder(&config).no_wait().start();
     let code = s.wait_exit(Duration::from_secs(10));
     assert_eq!(code, Some(1));
     let log = s.log.text();
     assert!(log.contains(&format!("cannot listen on {addr}")), "{log}");
-    assert!(!log.contains("spawned worker"), "{log}");
+    assert_eq!(log.lines().count(), 1, "one clear line: {log}");
+    assert!(
+        !s.dir.join("bicorn.pid").exists(),
+        "no pid file left behind"
+    );
 }
 
 #[test]
@@ -104,5 +108,5 @@ fn start_with_a_missing_user_exits_nonzero_naming_the_key() {
         log.contains("`user`") && log.contains("no-such-user-bicorn"),
         "{log}"
     );
-    assert!(!log.contains("spawned worker"), "{log}");
+    assert_eq!(log.lines().count(), 1, "one clear line: {log}");
 }
