@@ -24,6 +24,7 @@
 
 pub mod config;
 pub mod h1;
+pub mod h2;
 pub mod hpack;
 pub mod logging;
 pub mod supervisor;

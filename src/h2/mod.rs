@@ -1,0 +1,4 @@
+//! HTTP/2 (RFC 9113), sans-I/O.
+
+pub mod flow;
+pub mod request;
