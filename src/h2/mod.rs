@@ -15,6 +15,7 @@
 //! - [`flow`]: send and receive flow-control windows (§5.2, §6.9).
 //! - [`request`]: request field validation (§8.1–§8.3).
 
+pub mod conn;
 pub mod error;
 pub mod flow;
 pub mod frame;
