@@ -22,6 +22,7 @@
 //! then streams with data are served round robin).
 
 mod defence;
+mod headers;
 mod recv;
 mod send;
 mod stream;
