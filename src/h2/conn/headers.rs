@@ -5,10 +5,10 @@
 
 use std::time::Instant;
 
-use super::stream::{RecvHalf, SendHalf, State};
+use super::stream::{RecvHalf, State};
 use super::{Connection, Event, PendingBlock};
 use crate::h2::error::{Error, ErrorCode};
-use crate::h2::flow::{RecvWindow, SendWindow};
+use crate::h2::flow::RecvWindow;
 use crate::h2::frame::{Continuation, Headers, RstStream, StreamId};
 use crate::h2::request::{validate_request, validate_trailers};
 use crate::hpack::DecodeError;
@@ -43,14 +43,20 @@ impl Connection {
                 return Ok(());
             }
         }
-        let block = PendingBlock {
+        if h.is_end_headers() {
+            // The common case: the whole block in one frame, decoded where
+            // it lies, without a copy.
+            return self.on_header_block(id, h.is_end_stream(), h.fragment(), now);
+        }
+        let mut block = self.block_pool.take().unwrap_or_default();
+        block.clear();
+        self.pending_block = Some(PendingBlock {
             stream: id,
             end_stream: h.is_end_stream(),
-            block: Vec::new(),
+            block,
             continuations: 0,
-        };
-        self.pending_block = Some(block);
-        self.add_fragment(h.fragment(), h.is_end_headers(), now)
+        });
+        self.add_fragment(h.fragment(), false, now)
     }
 
     pub(super) fn on_continuation(
@@ -96,16 +102,25 @@ impl Connection {
         let Some(pending) = self.pending_block.take() else {
             return Ok(());
         };
-        self.on_header_block(pending, now)
+        let result = self.on_header_block(pending.stream, pending.end_stream, &pending.block, now);
+        if pending.block.capacity() <= 64 * 1024 {
+            self.block_pool = Some(pending.block);
+        }
+        result
     }
 
     /// A complete header block: a new request, or trailers.
-    fn on_header_block(&mut self, pending: PendingBlock, now: Instant) -> Result<(), Error> {
-        let id = pending.stream;
+    fn on_header_block(
+        &mut self,
+        id: StreamId,
+        end_stream: bool,
+        block: &[u8],
+        now: Instant,
+    ) -> Result<(), Error> {
         let mut fields = self.take_list();
         // The block is always decoded, even for a stream we will refuse or
         // ignore: HPACK state is shared by the whole connection.
-        let decoded = self.decoder.decode(&pending.block, &mut fields);
+        let decoded = self.decoder.decode(block, &mut fields);
         match decoded {
             Err(e) if e.is_compression_error() => {
                 // §4.3: a field block that cannot be decompressed is "a
@@ -152,7 +167,7 @@ impl Connection {
                     DecodeError::HeaderListTooLarge { .. } | DecodeError::TooManyFields { .. }
                 )
             {
-                self.refuse_with_status(id, 431, pending.end_stream);
+                self.refuse_with_status(id, 431, end_stream);
                 return Ok(());
             }
             return Err(Error::stream(
@@ -162,9 +177,9 @@ impl Connection {
             ));
         }
         if new {
-            self.open_stream(id, fields, pending.end_stream, now)
+            self.open_stream(id, fields, end_stream, now)
         } else {
-            self.on_trailers(id, fields, pending.end_stream)
+            self.on_trailers(id, fields, end_stream)
         }
     }
 
@@ -199,7 +214,7 @@ impl Connection {
                 "content-length on a request without content",
             ));
         }
-        let send = SendHalf::new(SendWindow::new(self.peer.initial_window_size));
+        let send = self.new_send_half();
         let state = if end_stream {
             State::HalfClosedRemote { send }
         } else {

@@ -220,6 +220,12 @@ pub struct Connection {
     error: Option<Error>,
     body_pool: Vec<Vec<u8>>,
     list_pool: Vec<HeaderList>,
+    /// Where response heads are HPACK-encoded before framing.
+    scratch: Vec<u8>,
+    /// The buffer of the last multi-frame header block, reused.
+    block_pool: Option<Vec<u8>>,
+    /// Send queues of finished streams, reused for new ones.
+    queue_pool: Vec<Vec<u8>>,
 }
 
 impl Connection {
@@ -267,6 +273,9 @@ impl Connection {
             error: None,
             body_pool: Vec::new(),
             list_pool: Vec::new(),
+            queue_pool: Vec::new(),
+            block_pool: None,
+            scratch: Vec::new(),
             config,
         };
         let entries = [
@@ -427,6 +436,26 @@ impl Connection {
         let mut l = self.list_pool.pop().unwrap_or_default();
         l.clear();
         l
+    }
+
+    /// A send half for a new stream, its queue taken from the pool.
+    fn new_send_half(&mut self) -> stream::SendHalf {
+        let mut send = stream::SendHalf::new(SendWindow::new(self.peer.initial_window_size));
+        if let Some(mut q) = self.queue_pool.pop() {
+            q.clear();
+            send.queued = q;
+        }
+        send
+    }
+
+    /// Keep a finished stream's send queue for the next stream.
+    fn recycle_queue(&mut self, state: &mut State) {
+        if let Some(send) = state.send()
+            && self.queue_pool.len() < 32
+            && send.queued.capacity() <= 64 * 1024
+        {
+            self.queue_pool.push(std::mem::take(&mut send.queued));
+        }
     }
 
     /// Give back a header list (from a request head or trailers) for reuse.

@@ -36,7 +36,8 @@ impl Connection {
         let status_text = status_digits(status);
         let all = std::iter::once(HeaderField::new(b":status", &status_text))
             .chain(fields.iter().map(|(n, v)| HeaderField::new(n, v)));
-        let mut block = Vec::new();
+        let mut block = std::mem::take(&mut self.scratch);
+        block.clear();
         self.encoder.encode(all, &mut block);
         encode_header_block(
             stream,
@@ -45,6 +46,7 @@ impl Connection {
             self.peer.max_frame_size,
             &mut self.out,
         );
+        self.scratch = block;
         if end_stream {
             self.end_local(stream);
         }
@@ -144,7 +146,8 @@ impl Connection {
 
     /// Our side of `stream` is complete.
     fn end_local(&mut self, stream: StreamId) {
-        if let Some(state) = self.streams.remove(&stream.value()) {
+        if let Some(mut state) = self.streams.remove(&stream.value()) {
+            self.recycle_queue(&mut state);
             if let Some(next) = state.send_end() {
                 self.streams.insert(stream.value(), next);
             } else {
