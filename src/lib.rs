@@ -16,6 +16,8 @@
 //!   sockets and drives connections. Never parses a frame itself.
 //! - [`h1`]: the sans-I/O HTTP/1.1 codec (bytes in, events out; time is a
 //!   parameter).
+//! - [`h2`]: the sans-I/O HTTP/2 engine; so far its stream priority
+//!   scheduler.
 //! - [`hpack`]: the sans-I/O HPACK (RFC 7541) header compression engine that
 //!   the HTTP/2 engine builds on.
 //! - [`config`]: the TOML file, as a serde mirror and a validated `Config`.
@@ -24,6 +26,7 @@
 
 pub mod config;
 pub mod h1;
+pub mod h2;
 pub mod hpack;
 pub mod logging;
 pub mod supervisor;
