@@ -151,6 +151,8 @@ pub struct PriorityLimits {
     /// SHOULD maintain state for at least as many streams as allowed by
     /// their setting for SETTINGS_MAX_CONCURRENT_STREAMS". Open streams
     /// are always admitted; closed and idle ones are evicted to make room.
+    /// At `max_closed + max_idle + SETTINGS_MAX_CONCURRENT_STREAMS` or
+    /// more, this bound never forces an eviction of its own.
     pub max_nodes: usize,
     /// Closed streams retained in the tree.
     pub max_closed: usize,
