@@ -4,12 +4,16 @@
 //! - `rfc7540-flat/<n>`: every stream on the root, weights 1 to 256.
 //! - `rfc7540-groups/<n>`: Firefox-style, five idle grouping nodes on the
 //!   root and the streams spread under them (depth 2).
+//! - `rfc7540-chain/<n>`: the worst case, stated in `tree.rs`: a chain
+//!   of n streams, each exclusively dependent on the previous one (as
+//!   Chrome builds them), with only the deepest ready, so every decision
+//!   walks n levels. Linear by design, shown here rather than hidden.
 //! - `rfc9218-incremental/<n>`: all incremental at one urgency (round
 //!   robin).
 //! - `rfc9218-mixed/<n>`: urgencies 0–7, incremental or not, by id.
 //!
 //! Each iteration is one pair; streams have unlimited data, so the set of
-//! ready streams stays at n. A linear scan would show as a hundredfold
+//! ready streams stays at n (at 1 for the chain). A linear scan would show as a hundredfold
 //! step from 100 to 10,000; O(log n) shows as a small one.
 //!
 //! Run: `cargo bench --bench h2_priority` (add `-- --quick` for a short run).
@@ -84,6 +88,25 @@ fn rfc7540_groups(n: u32) -> Scheduler {
     s
 }
 
+fn rfc7540_chain(n: u32) -> Scheduler {
+    let mut s = Scheduler::new(limits(n));
+    let mut previous = 0;
+    for i in 0..n {
+        let id = stream(i);
+        s.open(id);
+        let dependency = Dependency {
+            on: previous,
+            exclusive: true,
+            weight: 256,
+        };
+        s.set_dependency(id, dependency)
+            .expect("no stream here depends on itself");
+        previous = id;
+    }
+    s.set_ready(previous, true);
+    s
+}
+
 fn rfc9218(n: u32, priority: impl Fn(u32) -> Priority) -> Scheduler {
     let mut s = Scheduler::new(limits(n));
     s.use_rfc9218();
@@ -98,9 +121,10 @@ fn rfc9218(n: u32, priority: impl Fn(u32) -> Priority) -> Scheduler {
 
 fn pairs(c: &mut Criterion) {
     type Build = fn(u32) -> Scheduler;
-    let cases: [(&str, Build); 4] = [
+    let cases: [(&str, Build); 5] = [
         ("rfc7540-flat", rfc7540_flat),
         ("rfc7540-groups", rfc7540_groups),
+        ("rfc7540-chain", rfc7540_chain),
         ("rfc9218-incremental", |n| {
             rfc9218(n, |_| Priority {
                 urgency: 3,

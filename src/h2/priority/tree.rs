@@ -28,7 +28,9 @@
 //! nodes, streams on the root) make that O(log n). The depth is bounded
 //! by the node bound, not by a constant: a client that chains its streams
 //! (each one dependent on the previous) pays for the chain it built, and
-//! only on streams it made depend on not-ready ancestors.
+//! only on streams it made depend on not-ready ancestors: about 95 ns per
+//! level (`benches/h2_priority.rs`, `rfc7540-chain`), so some 30 µs per
+//! frame at the default bound of 300 nodes.
 //!
 //! # Bounds
 //!
