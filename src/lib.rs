@@ -16,7 +16,8 @@
 //!   sockets and drives connections. Never parses a frame itself.
 //! - [`h1`]: the sans-I/O HTTP/1.1 codec (bytes in, events out; time is a
 //!   parameter).
-//! - [`h2`]: the sans-I/O HTTP/2 engine (so far its frame layer).
+//! - [`h2`]: the sans-I/O HTTP/2 engine: frames, connection, flow control,
+//!   request validation, priorities.
 //! - [`hpack`]: the sans-I/O HPACK (RFC 7541) header compression engine that
 //!   the HTTP/2 engine builds on.
 //! - [`config`]: the TOML file, as a serde mirror and a validated `Config`.

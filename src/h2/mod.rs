@@ -14,11 +14,15 @@
 //!   carried by PRIORITY_UPDATE and the `priority` header field.
 //! - [`flow`]: send and receive flow-control windows (§5.2, §6.9).
 //! - [`request`]: request field validation (§8.1–§8.3).
+//! - [`priority`]: which stream sends next (RFC 9218 urgency and
+//!   incremental; the RFC 7540 dependency tree before any RFC 9218 signal).
+//! - [`conn`]: the server connection that ties them together.
 
 pub mod conn;
 pub mod error;
 pub mod flow;
 pub mod frame;
+pub mod priority;
 pub mod priority_field;
 pub mod request;
 

@@ -1,0 +1,468 @@
+//! Stream prioritization: which stream sends the next DATA frame.
+//!
+//! A [`Scheduler`] per connection answers that question among the streams
+//! that are open, have data queued *and* send window (the connection says
+//! so with [`Scheduler::set_ready`]). It is a pure data structure: no I/O,
+//! no clock, no frames. The connection feeds it the client's priority
+//! signals, already parsed:
+//!
+//! - **RFC 7540 §5.3** dependencies (HEADERS priority fields, PRIORITY
+//!   frames) through [`Scheduler::set_dependency`]. This is the scheme in
+//!   use when a connection starts; RFC 9113 §5.3.2 deprecates it but notes
+//!   that "implementations that consume these signals would not benefit
+//!   from discarding these priority signals in the absence of
+//!   alternatives". See `tree.rs`.
+//! - **RFC 9218** urgency and incremental parameters (the `priority`
+//!   request header field, PRIORITY_UPDATE frames) through
+//!   [`Scheduler::set_priority`]. The first such signal, or
+//!   SETTINGS_NO_RFC7540_PRIORITIES = 1 ([`Scheduler::use_rfc9218`]),
+//!   switches the connection to this scheme for good; the dependency tree
+//!   is dropped and later RFC 7540 signals are ignored. See `rfc9218.rs`.
+//!
+//! What this module does not do: parse the `priority` field or frames,
+//! check stream states or ids (PRIORITY_UPDATE on stream 0, on a push
+//! stream, or past SETTINGS_MAX_CONCURRENT_STREAMS are the connection's
+//! errors), nor size frames. Stream ids are plain `u32` here so that this
+//! module stands apart from the frame layer's `StreamId`.
+//!
+//! # Use
+//!
+//! ```
+//! use bicorn::h2::priority::{Priority, PriorityLimits, Scheduler};
+//!
+//! let mut scheduler = Scheduler::new(PriorityLimits::default());
+//! scheduler.open(1);
+//! scheduler.open(3);
+//! scheduler.set_priority(3, Priority { urgency: 0, incremental: false });
+//! scheduler.set_ready(1, true);
+//! scheduler.set_ready(3, true);
+//! while let Some(stream) = scheduler.next() {
+//!     // send one DATA frame of up to a quantum on `stream`, then:
+//!     scheduler.sent(stream, 16_384);
+//!     # scheduler.close(stream);
+//! }
+//! ```
+//!
+//! # Cost
+//!
+//! Under RFC 9218, [`Scheduler::next`] and [`Scheduler::sent`] are
+//! O(log n) in the number of ready streams. Under RFC 7540 they are
+//! O(d · log k) for a stream at depth d with at most k active siblings per
+//! level, which is O(log n) for the flat and shallow trees clients build;
+//! `tree.rs` explains the deep case. Every other call is O(log n) too,
+//! except an exclusive dependency or an eviction, which moves the
+//! children of one node. `benches/h2_priority.rs` measures it.
+
+mod rfc9218;
+mod tree;
+
+#[cfg(test)]
+mod tests;
+
+use rfc9218::Buckets;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use tree::{Bounds, DEFAULT_WEIGHT, Tree};
+
+/// RFC 9218 priority parameters of one response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Priority {
+    /// `u`: 0 (most urgent) to 7 (background); larger values are treated
+    /// as 7. RFC 9218 §4.1: "The default is 3."
+    pub urgency: u8,
+    /// `i`: the client can use the response in parts. RFC 9218 §4.2:
+    /// "The default value of the incremental parameter is `false`".
+    pub incremental: bool,
+}
+
+impl Default for Priority {
+    /// RFC 9218 §4: "When receiving an HTTP request that does not carry
+    /// these priority parameters, a server SHOULD act as if their default
+    /// values were specified."
+    fn default() -> Self {
+        Self {
+            urgency: 3,
+            incremental: false,
+        }
+    }
+}
+
+/// An RFC 7540 §5.3 dependency, as carried by HEADERS or PRIORITY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dependency {
+    /// The parent stream; 0 is the root.
+    pub on: u32,
+    /// Become the sole child of `on`, adopting its other children.
+    pub exclusive: bool,
+    /// 1 to 256: the wire octet plus one. Values outside are clamped.
+    pub weight: u16,
+}
+
+impl Default for Dependency {
+    /// RFC 7540 §5.3.5: a non-exclusive dependency on stream 0 with
+    /// weight 16.
+    fn default() -> Self {
+        Self {
+            on: 0,
+            exclusive: false,
+            weight: DEFAULT_WEIGHT,
+        }
+    }
+}
+
+/// A stream was made to depend on itself. RFC 7540 §5.3.1: "An endpoint
+/// MUST treat this as a stream error (Section 5.4.2) of type
+/// PROTOCOL_ERROR."
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SelfDependency {
+    /// The offending stream.
+    pub stream: u32,
+}
+
+impl fmt::Display for SelfDependency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "stream {} depends on itself", self.stream)
+    }
+}
+
+impl std::error::Error for SelfDependency {}
+
+/// What became of an RFC 9218 priority signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    /// The stream is open and now has this priority.
+    Applied,
+    /// The stream is not open yet; the priority is kept for when it opens
+    /// (RFC 9218 §7).
+    Buffered,
+    /// The stream was already opened and has closed (a later stream of the
+    /// same parity opened): nothing to do.
+    Stale,
+    /// Too many updates wait for unopened streams; this one was dropped
+    /// and counted in [`PriorityStats::dropped_updates`].
+    Dropped,
+}
+
+/// Bounds on a connection's prioritization state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriorityLimits {
+    /// RFC 7540 tree nodes in all (open, closed and idle streams). Should
+    /// exceed SETTINGS_MAX_CONCURRENT_STREAMS: RFC 7540 §5.3.4 "endpoints
+    /// SHOULD maintain state for at least as many streams as allowed by
+    /// their setting for SETTINGS_MAX_CONCURRENT_STREAMS". Open streams
+    /// are always admitted; closed and idle ones are evicted to make room.
+    /// At `max_closed + max_idle + SETTINGS_MAX_CONCURRENT_STREAMS` or
+    /// more, this bound never forces an eviction of its own.
+    pub max_nodes: usize,
+    /// Closed streams retained in the tree.
+    pub max_closed: usize,
+    /// Idle (never opened) streams that PRIORITY frames may place.
+    pub max_idle: usize,
+    /// RFC 9218 PRIORITY_UPDATEs kept for streams not yet open.
+    pub max_pending_updates: usize,
+}
+
+impl Default for PriorityLimits {
+    /// Sized for SETTINGS_MAX_CONCURRENT_STREAMS = 100.
+    fn default() -> Self {
+        Self {
+            max_nodes: 300,
+            max_closed: 100,
+            max_idle: 100,
+            max_pending_updates: 100,
+        }
+    }
+}
+
+/// Counters for the connection's flood defences and for tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PriorityStats {
+    /// Closed or idle tree nodes evicted to stay within the limits.
+    pub evicted: u64,
+    /// PRIORITY frames on idle streams ignored because the tree was full
+    /// of open streams.
+    pub refused: u64,
+    /// PRIORITY_UPDATEs dropped because too many were pending.
+    pub dropped_updates: u64,
+    /// RFC 7540 signals ignored because RFC 9218 is in use.
+    pub ignored_rfc7540: u64,
+    /// Tree nodes now held (0 under RFC 9218).
+    pub nodes: usize,
+    /// PRIORITY_UPDATEs now waiting for their stream to open.
+    pub pending_updates: usize,
+}
+
+/// The scheme in use and its scheduling state.
+#[derive(Debug)]
+enum Scheme {
+    /// RFC 7540 §5.3: the default until an RFC 9218 signal.
+    Rfc7540(Tree),
+    /// RFC 9218: final once entered. Boxed: eight urgency levels make it
+    /// several times the tree's size.
+    Rfc9218(Box<Buckets>),
+}
+
+/// What the scheduler knows of an open stream, whatever the scheme.
+#[derive(Debug, Clone, Copy)]
+struct OpenStream {
+    ready: bool,
+    priority: Priority,
+}
+
+/// Chooses the stream that sends the next DATA frame, per connection.
+#[derive(Debug)]
+pub struct Scheduler {
+    limits: PriorityLimits,
+    scheme: Scheme,
+    open: HashMap<u32, OpenStream>,
+    /// RFC 9218 priorities received before their stream opened.
+    pending: BTreeMap<u32, Priority>,
+    /// Highest stream id opened, per parity (even, odd): a stream at or
+    /// below it that is not open has closed (RFC 9113 §5.1.1).
+    highest_opened: [u32; 2],
+    dropped_updates: u64,
+    ignored_rfc7540: u64,
+    /// Tree counters carried over when the tree is dropped.
+    evicted: u64,
+    refused: u64,
+}
+
+impl Scheduler {
+    /// A scheduler for a new connection, in RFC 7540 mode.
+    pub fn new(limits: PriorityLimits) -> Self {
+        Self {
+            limits,
+            scheme: Scheme::Rfc7540(Tree::new(Bounds {
+                max_nodes: limits.max_nodes,
+                max_closed: limits.max_closed,
+                max_idle: limits.max_idle,
+            })),
+            open: HashMap::new(),
+            pending: BTreeMap::new(),
+            highest_opened: [0; 2],
+            dropped_updates: 0,
+            ignored_rfc7540: 0,
+            evicted: 0,
+            refused: 0,
+        }
+    }
+
+    /// Whether RFC 9218 is in use.
+    pub fn is_rfc9218(&self) -> bool {
+        matches!(self.scheme, Scheme::Rfc9218(_))
+    }
+
+    /// Switches to RFC 9218 for the rest of the connection: on the first
+    /// RFC 9218 signal, or on SETTINGS_NO_RFC7540_PRIORITIES = 1, of which
+    /// RFC 9218 §2.1 says "A server that receives
+    /// SETTINGS_NO_RFC7540_PRIORITIES with a value of 1 MUST ignore HTTP/2
+    /// priority signals." Open streams keep the RFC 9218 priority they
+    /// have (the default, unless set). Idempotent.
+    pub fn use_rfc9218(&mut self) {
+        if self.is_rfc9218() {
+            return;
+        }
+        let mut buckets = Buckets::new();
+        let mut ready: Vec<(u32, Priority)> = self
+            .open
+            .iter()
+            .filter(|(_, s)| s.ready)
+            .map(|(&id, s)| (id, s.priority))
+            .collect();
+        ready.sort_unstable_by_key(|&(id, _)| id);
+        for (id, priority) in ready {
+            buckets.insert(id, priority);
+        }
+        if let Scheme::Rfc7540(tree) =
+            std::mem::replace(&mut self.scheme, Scheme::Rfc9218(Box::new(buckets)))
+        {
+            self.evicted = tree.evicted;
+            self.refused = tree.refused;
+        }
+    }
+
+    /// An RFC 9218 signal for `stream`: its `priority` header field, or a
+    /// PRIORITY_UPDATE. Switches to RFC 9218 (see
+    /// [`use_rfc9218`](Self::use_rfc9218)). For a stream not open yet the
+    /// latest priority is kept until it opens, within
+    /// [`PriorityLimits::max_pending_updates`]: RFC 9218 §7 "Servers
+    /// SHOULD buffer the most recently received PRIORITY_UPDATE frame and
+    /// apply it once the referenced stream is opened."
+    pub fn set_priority(&mut self, stream: u32, priority: Priority) -> UpdateOutcome {
+        self.use_rfc9218();
+        let priority = Priority {
+            urgency: priority.urgency.min(7),
+            ..priority
+        };
+        if let Some(open) = self.open.get_mut(&stream) {
+            open.priority = priority;
+            if open.ready
+                && let Scheme::Rfc9218(buckets) = &mut self.scheme
+            {
+                buckets.insert(stream, priority);
+            }
+            return UpdateOutcome::Applied;
+        }
+        if stream <= self.highest_opened(stream) {
+            return UpdateOutcome::Stale;
+        }
+        if self.pending.len() >= self.limits.max_pending_updates
+            && !self.pending.contains_key(&stream)
+        {
+            self.dropped_updates = self.dropped_updates.saturating_add(1);
+            return UpdateOutcome::Dropped;
+        }
+        self.pending.insert(stream, priority);
+        UpdateOutcome::Buffered
+    }
+
+    /// An RFC 7540 signal for `stream`: the priority fields of its HEADERS
+    /// (call after [`open`](Self::open)) or a PRIORITY frame, for a stream
+    /// in any state. Ignored under RFC 9218, except that a self-dependency
+    /// is still reported: it is malformed whichever scheme is in use.
+    pub fn set_dependency(
+        &mut self,
+        stream: u32,
+        dependency: Dependency,
+    ) -> Result<(), SelfDependency> {
+        // RFC 7540 §5.3.1: "A stream cannot depend on itself. An endpoint
+        // MUST treat this as a stream error (Section 5.4.2) of type
+        // PROTOCOL_ERROR."
+        if dependency.on == stream {
+            return Err(SelfDependency { stream });
+        }
+        match &mut self.scheme {
+            Scheme::Rfc7540(tree) => {
+                tree.set_dependency(
+                    stream,
+                    dependency.on,
+                    dependency.exclusive,
+                    dependency.weight,
+                );
+            }
+            Scheme::Rfc9218(_) => {
+                self.ignored_rfc7540 = self.ignored_rfc7540.saturating_add(1);
+            }
+        }
+        Ok(())
+    }
+
+    /// A stream opened, not ready yet. It takes a buffered RFC 9218
+    /// priority if one came first, else the default priority of the
+    /// scheme in use. Opening an open stream does nothing.
+    pub fn open(&mut self, stream: u32) {
+        if stream == 0 || self.open.contains_key(&stream) {
+            return;
+        }
+        let parity = usize::from(stream & 1 == 1);
+        if let Some(highest) = self.highest_opened.get_mut(parity) {
+            *highest = (*highest).max(stream);
+        }
+        let priority = self.pending.remove(&stream).unwrap_or_default();
+        // Lower ids of the same parity can no longer open (RFC 9113
+        // §5.1.1), so what was buffered for them is stale.
+        let stale: Vec<u32> = self
+            .pending
+            .range(..stream)
+            .map(|(&id, _)| id)
+            .filter(|id| id & 1 == stream & 1)
+            .collect();
+        for id in stale {
+            self.pending.remove(&id);
+        }
+        self.open.insert(
+            stream,
+            OpenStream {
+                ready: false,
+                priority,
+            },
+        );
+        if let Scheme::Rfc7540(tree) = &mut self.scheme {
+            tree.open(stream);
+        }
+    }
+
+    /// A stream closed (either way, or reset): it is never scheduled
+    /// again. Under RFC 7540 its node stays in the tree for a while, see
+    /// [`PriorityLimits::max_closed`].
+    pub fn close(&mut self, stream: u32) {
+        if self.open.remove(&stream).is_none() {
+            return;
+        }
+        match &mut self.scheme {
+            Scheme::Rfc7540(tree) => tree.close(stream),
+            Scheme::Rfc9218(buckets) => buckets.remove(stream),
+        }
+    }
+
+    /// Whether an open stream can send now: it has data queued and both
+    /// its own and the connection's send window are open. Ignored for a
+    /// stream that is not open.
+    pub fn set_ready(&mut self, stream: u32, ready: bool) {
+        let Some(open) = self.open.get_mut(&stream) else {
+            return;
+        };
+        if open.ready == ready {
+            return;
+        }
+        open.ready = ready;
+        let priority = open.priority;
+        match &mut self.scheme {
+            Scheme::Rfc7540(tree) => tree.set_ready(stream, ready),
+            Scheme::Rfc9218(buckets) if ready => buckets.insert(stream, priority),
+            Scheme::Rfc9218(buckets) => buckets.remove(stream),
+        }
+    }
+
+    /// The stream that should send the next frame, or `None` when no
+    /// stream is ready. Does not change any state: call
+    /// [`sent`](Self::sent) once the frame is out, or
+    /// [`set_ready`](Self::set_ready) if the stream turned out unable to
+    /// send.
+    pub fn next(&self) -> Option<u32> {
+        match &self.scheme {
+            Scheme::Rfc7540(tree) => tree.next(),
+            Scheme::Rfc9218(buckets) => buckets.next(),
+        }
+    }
+
+    /// Accounts a frame of `bytes` sent on `stream`: under RFC 7540 it is
+    /// charged against the stream's weight and its ancestors'; under RFC
+    /// 9218 the stream (or its urgency's non-incremental group) goes to
+    /// the back of its round robin.
+    pub fn sent(&mut self, stream: u32, bytes: usize) {
+        match &mut self.scheme {
+            Scheme::Rfc7540(tree) => tree.sent(stream, bytes),
+            Scheme::Rfc9218(buckets) => buckets.sent(stream),
+        }
+    }
+
+    /// Counters and sizes, for the connection's flood defences.
+    pub fn stats(&self) -> PriorityStats {
+        let (evicted, refused, nodes) = match &self.scheme {
+            Scheme::Rfc7540(tree) => (tree.evicted, tree.refused, tree.len()),
+            Scheme::Rfc9218(_) => (self.evicted, self.refused, 0),
+        };
+        PriorityStats {
+            evicted,
+            refused,
+            dropped_updates: self.dropped_updates,
+            ignored_rfc7540: self.ignored_rfc7540,
+            nodes,
+            pending_updates: self.pending.len(),
+        }
+    }
+
+    /// Under RFC 7540, the parent and weight of `stream` if it has a node.
+    pub fn dependency_of(&self, stream: u32) -> Option<(u32, u16)> {
+        match &self.scheme {
+            Scheme::Rfc7540(tree) => tree.placement(stream),
+            Scheme::Rfc9218(_) => None,
+        }
+    }
+
+    fn highest_opened(&self, stream: u32) -> u32 {
+        let parity = usize::from(stream & 1 == 1);
+        self.highest_opened.get(parity).copied().unwrap_or(0)
+    }
+}
