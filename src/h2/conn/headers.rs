@@ -9,7 +9,7 @@ use super::stream::{RecvHalf, State};
 use super::{Connection, Event, PendingBlock};
 use crate::h2::error::{Error, ErrorCode};
 use crate::h2::flow::RecvWindow;
-use crate::h2::frame::{Continuation, Headers, RstStream, StreamId};
+use crate::h2::frame::{Continuation, Headers, RstStream, StreamDependency, StreamId};
 use crate::h2::request::{validate_request, validate_trailers};
 use crate::hpack::DecodeError;
 
@@ -46,13 +46,14 @@ impl Connection {
         if h.is_end_headers() {
             // The common case: the whole block in one frame, decoded where
             // it lies, without a copy.
-            return self.on_header_block(id, h.is_end_stream(), h.fragment(), now);
+            return self.on_header_block(id, h.is_end_stream(), h.dependency(), h.fragment(), now);
         }
         let mut block = self.block_pool.take().unwrap_or_default();
         block.clear();
         self.pending_block = Some(PendingBlock {
             stream: id,
             end_stream: h.is_end_stream(),
+            dependency: h.dependency(),
             block,
             continuations: 0,
         });
@@ -102,7 +103,13 @@ impl Connection {
         let Some(pending) = self.pending_block.take() else {
             return Ok(());
         };
-        let result = self.on_header_block(pending.stream, pending.end_stream, &pending.block, now);
+        let result = self.on_header_block(
+            pending.stream,
+            pending.end_stream,
+            pending.dependency,
+            &pending.block,
+            now,
+        );
         if pending.block.capacity() <= 64 * 1024 {
             self.block_pool = Some(pending.block);
         }
@@ -114,6 +121,7 @@ impl Connection {
         &mut self,
         id: StreamId,
         end_stream: bool,
+        dependency: Option<StreamDependency>,
         block: &[u8],
         now: Instant,
     ) -> Result<(), Error> {
@@ -177,7 +185,7 @@ impl Connection {
             ));
         }
         if new {
-            self.open_stream(id, fields, end_stream, now)
+            self.open_stream(id, fields, end_stream, dependency, now)
         } else {
             self.on_trailers(id, fields, end_stream)
         }
@@ -188,6 +196,7 @@ impl Connection {
         id: StreamId,
         fields: crate::hpack::HeaderList,
         end_stream: bool,
+        dependency: Option<StreamDependency>,
         _now: Instant,
     ) -> Result<(), Error> {
         if self.streams.len() >= self.config.max_concurrent_streams as usize {
@@ -233,6 +242,24 @@ impl Connection {
             }
         };
         self.streams.insert(id.value(), state);
+        self.sched.open(id.value());
+        // RFC 9218 §5: the `priority` request header; else the RFC 7540
+        // fields of the HEADERS frame (the scheduler ignores them once the
+        // client has used RFC 9218).
+        if let Some(p) = head.field(b"priority").and_then(crate::h2::Priority::parse) {
+            self.sched
+                .set_priority(id.value(), super::recv::scheduler_priority(p));
+        } else if let Some(d) = dependency {
+            // Self-dependency was refused before the block was decoded.
+            let _ = self.sched.set_dependency(
+                id.value(),
+                crate::h2::priority::Dependency {
+                    on: d.dependency().value(),
+                    exclusive: d.is_exclusive(),
+                    weight: d.weight(),
+                },
+            );
+        }
         self.events.push_back(Event::Request {
             stream: id,
             head,

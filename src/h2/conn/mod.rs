@@ -18,8 +18,8 @@
 //! layer to stop reading a peer that does not read its responses.
 //!
 //! Not here: sockets, TLS, timers (the worker's), HPACK itself (`hpack`),
-//! frame syntax (`frame`), priorities (`priority`, wired in later; until
-//! then streams with data are served round robin).
+//! frame syntax (`frame`), the choice of the next stream to send
+//! (`priority`, which this connection feeds with the client's signals).
 
 mod defence;
 mod headers;
@@ -35,6 +35,7 @@ pub use defence::{BudgetConfig, Counters, DefenceConfig};
 use super::error::{Error, ErrorCode};
 use super::flow::{DEFAULT_WINDOW, RecvWindow, SendWindow};
 use super::frame::{GoAway, Ping, SettingId, Settings, SettingsFrame, StreamId, WindowUpdate};
+use super::priority::{PriorityLimits, Scheduler};
 use super::request::RequestHead;
 use crate::hpack::{Decoder, DecoderLimits, Encoder, HeaderList};
 use defence::Budgets;
@@ -177,6 +178,8 @@ enum Phase {
 #[derive(Debug)]
 struct PendingBlock {
     stream: StreamId,
+    /// RFC 7540 priority fields of the HEADERS frame.
+    dependency: Option<super::frame::StreamDependency>,
     end_stream: bool,
     block: Vec<u8>,
     continuations: u32,
@@ -195,8 +198,9 @@ pub struct Connection {
     /// Octets of `out` that are control frames not yet written.
     events: VecDeque<Event>,
     streams: BTreeMap<u32, State>,
-    /// Streams with something to send, in service order.
-    ready: VecDeque<StreamId>,
+    /// Which stream with something to send goes next (RFC 9218 or the
+    /// RFC 7540 tree).
+    sched: Scheduler,
     /// Highest client stream id seen (§5.1.1).
     last_client_stream: u32,
     /// Streams we reset recently: frames still in flight for them are
@@ -252,7 +256,7 @@ impl Connection {
             out_pos: 0,
             events: VecDeque::new(),
             streams: BTreeMap::new(),
-            ready: VecDeque::new(),
+            sched: Scheduler::new(PriorityLimits::default()),
             last_client_stream: 0,
             recently_reset: VecDeque::new(),
             peer: Settings::default(),
@@ -423,7 +427,7 @@ impl Connection {
         self.error = Some(error);
         self.phase = Phase::Failed;
         self.streams.clear();
-        self.ready.clear();
+        self.sched = Scheduler::new(PriorityLimits::default());
         self.input = Vec::new();
     }
 

@@ -126,7 +126,7 @@ impl Connection {
 
     pub(super) fn forget(&mut self, id: u32) {
         if self.streams.remove(&id).is_some() {
-            self.ready.retain(|s| s.value() != id);
+            self.sched.close(id);
         }
         if self.recently_reset.len() >= RECENT_RESETS {
             self.recently_reset.pop_front();
@@ -177,10 +177,17 @@ impl Connection {
                 ErrorCode::PROTOCOL_ERROR,
                 "PUSH_PROMISE sent by a client",
             )),
-            Frame::PriorityUpdate(_) => {
+            Frame::PriorityUpdate(u) => {
                 self.counters.priority_frames += 1;
                 if !self.budgets.priority_frames.spend(now) {
                     self.calm("PRIORITY_UPDATE flood");
+                    return Ok(());
+                }
+                // RFC 9218 §7.1: a value that does not parse is ignored
+                // (the MAY of treating it as an error is not taken).
+                if let Some(p) = u.priority() {
+                    self.sched
+                        .set_priority(u.prioritized_stream_id().value(), scheduler_priority(p));
                 }
                 Ok(())
             }
@@ -297,7 +304,7 @@ impl Connection {
                 Some(next) => {
                     self.streams.insert(id.value(), next);
                 }
-                None => self.ready.retain(|s| *s != id),
+                None => self.sched.close(id.value()),
             }
         }
     }
@@ -308,7 +315,18 @@ impl Connection {
             self.calm("PRIORITY flood");
             return Ok(());
         }
-        if p.dependency().dependency() == p.stream_id() {
+        let d = p.dependency();
+        let dependency = crate::h2::priority::Dependency {
+            on: d.dependency().value(),
+            exclusive: d.is_exclusive(),
+            weight: d.weight(),
+        };
+        if d.dependency() == p.stream_id()
+            || self
+                .sched
+                .set_dependency(p.stream_id().value(), dependency)
+                .is_err()
+        {
             // §5.3.1 (RFC 7540): self-dependency is a stream PROTOCOL_ERROR.
             return Err(Error::stream(
                 p.stream_id(),
@@ -328,7 +346,7 @@ impl Connection {
             ));
         }
         if let Some(state) = self.streams.remove(&id) {
-            self.ready.retain(|s| s.value() != id);
+            self.sched.close(id);
             // CVE-2023-44487: a client resetting a stream we are still
             // working on spends the reset budget.
             let in_progress = state_in_progress(&state);
@@ -368,6 +386,10 @@ impl Connection {
         }
         let old_window = self.peer.initial_window_size;
         self.peer.apply(&s);
+        if self.peer.no_rfc7540_priorities {
+            // RFC 9218 §2.1: the client will send no RFC 7540 signals.
+            self.sched.use_rfc9218();
+        }
         let delta = i64::from(self.peer.initial_window_size) - i64::from(old_window);
         if delta != 0 {
             for state in self.streams.values_mut() {
@@ -451,8 +473,8 @@ impl Connection {
                 "stream window above 2^31-1",
             ));
         }
-        if send.has_work() && !self.ready.contains(&id) {
-            self.ready.push_back(id);
+        if send.is_sendable() {
+            self.sched.set_ready(id.value(), true);
         }
         Ok(())
     }
@@ -491,4 +513,12 @@ impl Connection {
 /// Is the stream still being worked on (a response not yet complete)?
 fn state_in_progress(state: &State) -> bool {
     !matches!(state, State::HalfClosedLocal { .. })
+}
+
+/// The scheduler's form of an RFC 9218 priority.
+pub(super) fn scheduler_priority(p: crate::h2::Priority) -> crate::h2::priority::Priority {
+    crate::h2::priority::Priority {
+        urgency: p.urgency,
+        incremental: p.incremental,
+    }
 }

@@ -68,8 +68,8 @@ impl Connection {
         }
         send.queued.extend_from_slice(data);
         send.end_queued = end_stream;
-        if send.has_work() && !self.ready.contains(&stream) {
-            self.ready.push_back(stream);
+        if send.is_sendable() {
+            self.sched.set_ready(stream.value(), true);
         }
         Ok(())
     }
@@ -92,8 +92,8 @@ impl Connection {
             return Err(SendError::NotSendable);
         }
         send.trailers = Some(block);
-        if !self.ready.contains(&stream) {
-            self.ready.push_back(stream);
+        if send.is_sendable() {
+            self.sched.set_ready(stream.value(), true);
         }
         Ok(())
     }
@@ -103,7 +103,7 @@ impl Connection {
         if self.streams.contains_key(&stream.value()) {
             RstStream::new(stream, code).encode(&mut self.out);
             self.streams.remove(&stream.value());
-            self.ready.retain(|s| *s != stream);
+            self.sched.close(stream.value());
         }
     }
 
@@ -148,25 +148,20 @@ impl Connection {
     fn end_local(&mut self, stream: StreamId) {
         if let Some(mut state) = self.streams.remove(&stream.value()) {
             self.recycle_queue(&mut state);
+            // Our side is done: nothing more to schedule for it.
+            self.sched.close(stream.value());
             if let Some(next) = state.send_end() {
                 self.streams.insert(stream.value(), next);
-            } else {
-                self.ready.retain(|s| *s != stream);
             }
         }
     }
 
-    /// Streams with work whose windows may have opened.
+    /// Streams whose stream windows may have opened (SETTINGS raised
+    /// INITIAL_WINDOW_SIZE).
     pub(super) fn requeue_sendable(&mut self) {
         for (&id, state) in &mut self.streams {
-            if let Some(send) = state.send()
-                && send.has_work()
-                && send.window.available() > 0
-            {
-                let id = StreamId::new(id);
-                if !self.ready.contains(&id) {
-                    self.ready.push_back(id);
-                }
+            if state.send().is_some_and(|send| send.is_sendable()) {
+                self.sched.set_ready(id, true);
             }
         }
     }
@@ -193,20 +188,19 @@ impl Connection {
         }
     }
 
-    /// Frame DATA (and trailers) from ready streams, round robin, one
-    /// frame per stream per turn, until the output target is reached or
-    /// nothing can be sent.
+    /// Frame DATA (and trailers), one frame at a time for the stream the
+    /// scheduler picks, until the output reaches its high-water mark, the
+    /// connection window closes, or no stream can send.
     fn frame_data(&mut self) {
         let max_frame = self.peer.max_frame_size as usize;
-        let mut idle_turns = 0;
-        while self.unwritten() < self.config.output_high_water
-            && idle_turns < self.ready.len().max(1)
-        {
-            let Some(id) = self.ready.pop_front() else {
+        while self.unwritten() < self.config.output_high_water {
+            let Some(raw) = self.sched.next() else {
                 return;
             };
+            let id = StreamId::new(raw);
             let conn_avail = self.conn_send.available();
-            let Some(send) = self.streams.get_mut(&id.value()).and_then(State::send) else {
+            let Some(send) = self.streams.get_mut(&raw).and_then(State::send) else {
+                self.sched.close(raw);
                 continue;
             };
             let n = send
@@ -215,13 +209,15 @@ impl Connection {
                 .min(max_frame)
                 .min(conn_avail)
                 .min(send.window.available());
-            let last = n == send.queued.len();
             if n == 0 && !send.queued.is_empty() {
-                // Blocked on a window: wait for a WINDOW_UPDATE.
-                idle_turns += 1;
+                if conn_avail == 0 {
+                    return; // every stream waits for the connection window
+                }
+                self.sched.set_ready(raw, false); // its own window is shut
                 continue;
             }
-            let end_with_data = last && send.end_queued && send.trailers.is_none();
+            let end_with_data =
+                n == send.queued.len() && send.end_queued && send.trailers.is_none();
             if n > 0 || end_with_data {
                 let mut frame = Data::new(id, &send.queued[..n]);
                 if end_with_data {
@@ -232,17 +228,18 @@ impl Connection {
                 send.queued.drain(..n);
                 self.conn_send.consume(n);
             }
-            idle_turns = 0;
-            if send.queued.is_empty() {
-                if let Some(block) = send.trailers.take() {
-                    encode_header_block(id, &block, true, self.peer.max_frame_size, &mut self.out);
-                    self.end_local(id);
-                } else if end_with_data {
-                    self.end_local(id);
-                }
-                continue;
+            let sendable = send.is_sendable();
+            let done = send.queued.is_empty();
+            let trailers = if done { send.trailers.take() } else { None };
+            self.sched.sent(raw, n);
+            if let Some(block) = trailers {
+                encode_header_block(id, &block, true, self.peer.max_frame_size, &mut self.out);
+                self.end_local(id);
+            } else if end_with_data {
+                self.end_local(id);
+            } else if !sendable {
+                self.sched.set_ready(raw, false);
             }
-            self.ready.push_back(id);
         }
     }
 }

@@ -87,9 +87,15 @@ impl SendHalf {
         }
     }
 
-    /// Is there a frame to send (data, an END_STREAM, trailers)?
-    pub(super) fn has_work(&self) -> bool {
-        !self.queued.is_empty() || self.end_queued || self.trailers.is_some()
+    /// Can a frame go out now as far as this stream is concerned: data
+    /// with stream window left, or an END_STREAM or trailers that need
+    /// none? (The connection window is the connection's to check.)
+    pub(super) fn is_sendable(&self) -> bool {
+        if self.queued.is_empty() {
+            self.end_queued || self.trailers.is_some()
+        } else {
+            self.window.available() > 0
+        }
     }
 }
 

@@ -827,3 +827,88 @@ fn unknown_frame_types_are_ignored() {
     assert_eq!(c.events().len(), 1);
     assert!(c.conn.error().is_none());
 }
+
+// RFC 9218 and RFC 7540 priorities decide whose DATA goes first
+
+fn request_with(c: &mut Client, stream: u32, extra: &[(&str, &str)]) {
+    let mut fields = vec![
+        (":method", "GET"),
+        (":scheme", "https"),
+        (":authority", "example.com"),
+        (":path", "/"),
+    ];
+    fields.extend_from_slice(extra);
+    let block = c.block(&fields);
+    c.frame(|b| {
+        Headers::new(StreamId::new(stream), &block)
+            .end_headers()
+            .end_stream()
+            .encode(b)
+    });
+}
+
+fn respond_big(c: &mut Client) {
+    for e in c.events() {
+        if let Event::Request { stream, .. } = e {
+            c.conn.send_headers(stream, 200, &[], false).unwrap();
+            c.conn.send_data(stream, &[0; 300_000], true).unwrap();
+        }
+    }
+}
+
+/// The streams of the DATA frames in the next 64 KiB of output.
+fn data_order(c: &mut Client) -> Vec<u32> {
+    c.frames()
+        .into_iter()
+        .filter(|f| f.kind == FrameType::DATA)
+        .map(|f| f.stream)
+        .collect()
+}
+
+#[test]
+fn an_urgent_stream_by_the_priority_header_goes_first() {
+    let mut c = Client::new();
+    c.frame(|b| WindowUpdate::new(StreamId::CONNECTION, 10 << 20).encode(b));
+    c.frame(|b| SettingsFrame::new(&[(SettingId::INITIAL_WINDOW_SIZE, 1 << 20)]).encode(b));
+    request_with(&mut c, 1, &[("priority", "u=7")]);
+    request_with(&mut c, 3, &[("priority", "u=0")]);
+    respond_big(&mut c);
+    let order = data_order(&mut c);
+    assert!(!order.is_empty());
+    assert!(order.iter().all(|&s| s == 3), "urgency 0 first: {order:?}");
+}
+
+#[test]
+fn a_priority_update_reorders_a_stream() {
+    let mut c = Client::new();
+    c.frame(|b| WindowUpdate::new(StreamId::CONNECTION, 10 << 20).encode(b));
+    c.frame(|b| SettingsFrame::new(&[(SettingId::INITIAL_WINDOW_SIZE, 1 << 20)]).encode(b));
+    request_with(&mut c, 1, &[]);
+    request_with(&mut c, 3, &[]);
+    c.frame(|b| crate::h2::frame::PriorityUpdate::new(StreamId::new(3), b"u=1").encode(b));
+    respond_big(&mut c);
+    let order = data_order(&mut c);
+    assert!(order.iter().all(|&s| s == 3), "{order:?}");
+}
+
+#[test]
+fn rfc7540_exclusive_dependency_puts_a_stream_first() {
+    let mut c = Client::new();
+    c.frame(|b| WindowUpdate::new(StreamId::CONNECTION, 10 << 20).encode(b));
+    c.frame(|b| SettingsFrame::new(&[(SettingId::INITIAL_WINDOW_SIZE, 1 << 20)]).encode(b));
+    request_with(&mut c, 1, &[]);
+    request_with(&mut c, 3, &[]);
+    // RFC 7540 §5.3.3: stream 1 now depends on stream 3, so 3 goes first.
+    // (A dependency on a stream not yet in the tree would get the default
+    // priority instead, §5.3.1.)
+    c.frame(|b| {
+        PriorityFrame::new(
+            StreamId::new(1),
+            StreamDependency::new(StreamId::new(3), true, 16),
+        )
+        .encode(b)
+    });
+    respond_big(&mut c);
+    let order = data_order(&mut c);
+    assert!(order.iter().all(|&s| s == 3), "parent first: {order:?}");
+}
