@@ -49,6 +49,16 @@ impl Context {
     pub(crate) fn hang_requested(&self) -> bool {
         self.hang
     }
+
+    /// Note a request for the test fault's hang path.
+    pub(crate) fn request_hang(&mut self, hang: bool) {
+        self.hang |= hang;
+    }
+
+    /// `pid=… generation=…`, for response bodies.
+    pub(crate) fn identity(&self) -> &str {
+        &self.identity
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +71,9 @@ enum Phase {
     Lingering,
     /// Done; the worker removes it.
     Closed,
+    /// The client sent the HTTP/2 preface (h2c with prior knowledge): the
+    /// worker hands the socket and what was read to the HTTP/2 side.
+    Http2,
 }
 
 #[derive(Debug)]
@@ -89,6 +102,9 @@ pub(crate) struct Conn {
     /// busy keep-alive connection does not add one per request.
     scheduled: Option<Instant>,
     drain_by: Option<Instant>,
+    /// No request has started on this connection yet (the HTTP/2 preface
+    /// is only looked for then).
+    first_request: bool,
 }
 
 /// What a read pass ended on.
@@ -113,6 +129,7 @@ impl Conn {
             deadline: now,
             scheduled: None,
             drain_by,
+            first_request: true,
         };
         conn.set_deadline(now + REQUEST_TIMEOUT);
         if let Some(t) = drain_by {
@@ -127,6 +144,16 @@ impl Conn {
 
     pub(crate) fn is_closed(&self) -> bool {
         self.phase == Phase::Closed
+    }
+
+    /// Did the client open with the HTTP/2 preface?
+    pub(crate) fn wants_http2(&self) -> bool {
+        self.phase == Phase::Http2
+    }
+
+    /// The socket and the octets read so far, for the HTTP/2 side.
+    pub(crate) fn into_http2(self) -> (Stream, Vec<u8>) {
+        (self.stream, self.rbuf)
     }
 
     /// The worker started draining: an idle connection gets until
@@ -174,7 +201,7 @@ impl Conn {
             }
             Phase::Finishing => self.phase = Phase::Closed, // peer not reading
             Phase::Lingering => self.phase = Phase::Closed,
-            Phase::Closed => {}
+            Phase::Closed | Phase::Http2 => {}
         }
     }
 
@@ -258,6 +285,14 @@ impl Conn {
         let mut served = 0;
         let mut offset = 0;
         let mut paused = false;
+        // h2c with prior knowledge: the first octets of the connection
+        // are the HTTP/2 preface (RFC 9113 §3.3).
+        if self.first_request && h1::is_h2_preface_prefix(&self.rbuf) {
+            if self.rbuf.len() >= h1::H2_PREFACE.len() {
+                self.phase = Phase::Http2;
+            }
+            return (0, false);
+        }
         while self.phase == Phase::Open {
             if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT {
                 paused = true;
@@ -268,6 +303,7 @@ impl Conn {
                 Ok(Some((event, used))) => {
                     match event {
                         h1::Event::Head(head) => {
+                            self.first_request = false;
                             if head.expect_continue {
                                 h1::encode_continue(&mut self.wbuf);
                             }

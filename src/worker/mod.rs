@@ -21,8 +21,10 @@
 //! the client already sent is still answered; exit when no connection is
 //! left, or at `shutdown_timeout`.
 
+mod client;
 mod conn;
 mod fault;
+mod h2conn;
 mod listener;
 
 use std::cmp::Reverse;
@@ -39,7 +41,8 @@ use crate::config::{Config, Listen};
 use crate::supervisor::scoreboard::{Slot, WorkerState};
 use crate::sys;
 
-pub(crate) use conn::Conn;
+use client::Client;
+use conn::Conn;
 use fault::Fault;
 use listener::Acceptor;
 
@@ -94,7 +97,7 @@ pub fn run(setup: WorkerSetup<'_>) -> i32 {
 /// tag so an event for a closed connection never reaches its successor.
 #[derive(Debug, Default)]
 struct Table {
-    entries: Vec<Option<(u32, Conn)>>,
+    entries: Vec<Option<(u32, Client)>>,
     tags: Vec<u32>,
     free: Vec<usize>,
     live: usize,
@@ -110,7 +113,7 @@ impl Table {
         (raw & 0xffff_ffff, (raw >> 32) as u32)
     }
 
-    fn insert(&mut self, conn: Conn) -> (Token, usize) {
+    fn insert(&mut self, conn: Client) -> (Token, usize) {
         let index = self.free.pop().unwrap_or_else(|| {
             self.entries.push(None);
             self.tags.push(0);
@@ -122,7 +125,7 @@ impl Table {
         (Self::token(index, tag), index)
     }
 
-    fn get(&mut self, token: Token) -> Option<&mut Conn> {
+    fn get(&mut self, token: Token) -> Option<&mut Client> {
         let (index, tag) = Self::index(token);
         match self.entries.get_mut(index) {
             Some(Some((t, conn))) if *t == tag => Some(conn),
@@ -130,7 +133,25 @@ impl Table {
         }
     }
 
-    fn remove(&mut self, token: Token) -> Option<Conn> {
+    /// Take the connection out to transform it; put it back with
+    /// [`Table::put_back`].
+    fn take(&mut self, token: Token) -> Option<Client> {
+        let (index, tag) = Self::index(token);
+        let entry = self.entries.get_mut(index)?;
+        if !matches!(entry, Some((t, _)) if *t == tag) {
+            return None;
+        }
+        entry.take().map(|(_, c)| c)
+    }
+
+    fn put_back(&mut self, token: Token, client: Client) {
+        let (index, tag) = Self::index(token);
+        if let Some(entry) = self.entries.get_mut(index) {
+            *entry = Some((tag, client));
+        }
+    }
+
+    fn remove(&mut self, token: Token) -> Option<Client> {
         let (index, tag) = Self::index(token);
         let entry = self.entries.get_mut(index)?;
         if !matches!(entry, Some((t, _)) if *t == tag) {
@@ -369,7 +390,7 @@ impl<'a> Worker<'a> {
         self.wake_master();
         for token in self.conns.tokens() {
             if let Some(conn) = self.conns.get(token) {
-                conn.begin_drain(now + DRAIN_LINGER);
+                conn.begin_drain(now, now + DRAIN_LINGER);
             }
             self.after_io(token, now);
         }
@@ -386,7 +407,11 @@ impl<'a> Worker<'a> {
             };
             match acceptor.accept() {
                 Ok(stream) => {
-                    let conn = Conn::new(stream, now, self.drain.map(|_| now + DRAIN_LINGER));
+                    let conn = Client::H1(Box::new(Conn::new(
+                        stream,
+                        now,
+                        self.drain.map(|_| now + DRAIN_LINGER),
+                    )));
                     let (token, _) = self.conns.insert(conn);
                     let registered = self.conns.get(token).map(|c| {
                         self.poll.registry().register(
@@ -439,10 +464,11 @@ impl<'a> Worker<'a> {
     fn on_conn_event(&mut self, token: Token) {
         let now = Instant::now();
         let closing = self.drain.is_some() || self.recycling();
-        let Some(conn) = self.conns.get(token) else {
+        let Some(client) = self.conns.take(token) else {
             return;
         };
-        let served = conn.on_ready(now, &mut self.ctx, closing);
+        let (client, served) = client.on_ready(now, &mut self.ctx, closing, self.drain.is_some());
+        self.conns.put_back(token, client);
         if served > 0 {
             self.requests += served;
             self.slot.set_requests(self.requests);

@@ -1,0 +1,291 @@
+//! One HTTP/2 connection in a worker (h2c with prior knowledge, detected
+//! on the cleartext port by its preface): socket I/O around the sans-I/O
+//! engine in `h2::conn`, and the built-in responder.
+//!
+//! Each readiness event: read while the engine wants input, hand the
+//! octets to the engine, answer the requests it reports, write what it
+//! produced until the socket would block. The engine's deadlines
+//! (SETTINGS acknowledgement, the graceful-shutdown PING) go into the
+//! worker's deadline heap like an HTTP/1.1 connection's.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::time::{Duration, Instant};
+
+use crate::h2::conn::{Config, Connection, Event};
+use crate::h2::{ErrorCode, StreamId};
+
+use super::conn::Context;
+use super::fault::HANG_PATH;
+use super::listener::Stream;
+
+const READ_CHUNK: usize = 16 * 1024;
+/// Idle time allowed with no stream open.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+
+/// A request being received (a POST body still arriving).
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    head_only: bool,
+    post: bool,
+    received: u64,
+    hang: bool,
+}
+
+/// An HTTP/2 client connection.
+#[derive(Debug)]
+pub(crate) struct H2Conn {
+    stream: Stream,
+    conn: Connection,
+    rbuf: Vec<u8>,
+    requests: HashMap<u32, Pending>,
+    closed: bool,
+    draining: bool,
+    deadline: Instant,
+    scheduled: Option<Instant>,
+}
+
+impl H2Conn {
+    /// Take over a connection whose first octets (`initial`, starting with
+    /// the client preface) were read by the HTTP/1.1 side.
+    pub(crate) fn new(stream: Stream, initial: &[u8], now: Instant, draining: bool) -> Self {
+        let mut conn = Self {
+            stream,
+            conn: Connection::new(Config::default(), now),
+            rbuf: vec![0; READ_CHUNK],
+            requests: HashMap::new(),
+            closed: false,
+            draining: false,
+            deadline: now + IDLE_TIMEOUT,
+            scheduled: None,
+        };
+        conn.conn.recv(initial, now);
+        if draining {
+            conn.begin_drain(now);
+        }
+        conn
+    }
+
+    pub(crate) fn stream_mut(&mut self) -> &mut Stream {
+        &mut self.stream
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// The worker drains: double GOAWAY, then finish open streams.
+    pub(crate) fn begin_drain(&mut self, now: Instant) {
+        if !self.draining {
+            self.draining = true;
+            self.conn.start_shutdown(now);
+        }
+    }
+
+    /// A heap entry to add, when the next deadline is earlier than any
+    /// already scheduled.
+    pub(crate) fn take_new_deadline(&mut self) -> Option<Instant> {
+        let next = match self.conn.next_deadline() {
+            Some(t) => t.min(self.deadline),
+            None => self.deadline,
+        };
+        match self.scheduled {
+            Some(at) if at <= next => None,
+            _ => {
+                self.scheduled = Some(next);
+                Some(next)
+            }
+        }
+    }
+
+    pub(crate) fn on_deadline(&mut self, now: Instant, when: Instant) {
+        if self.scheduled == Some(when) {
+            self.scheduled = None;
+        }
+        self.conn.on_deadline(now);
+        if now >= self.deadline && self.conn.open_streams() == 0 {
+            // Idle: say goodbye properly, then close once flushed.
+            self.begin_drain(now);
+            self.deadline = now + IDLE_TIMEOUT;
+        }
+        self.flush();
+    }
+
+    /// Readiness. Returns the requests answered.
+    ///
+    /// mio is edge-triggered: each pass reads until the socket would
+    /// block (or the engine stops wanting input because the peer is not
+    /// reading) and writes until it would block. Only when reading paused
+    /// for output and the output then drained is another pass needed.
+    pub(crate) fn on_ready(&mut self, now: Instant, ctx: &mut Context, closing: bool) -> u64 {
+        if closing {
+            self.begin_drain(now);
+        }
+        let mut served = 0;
+        loop {
+            let read = self.read(now);
+            served += self.respond(ctx, now);
+            let write = self.flush();
+            if self.closed {
+                return served;
+            }
+            match (read, write) {
+                (ReadEnd::Eof, _) => {
+                    // The peer is gone (HTTP/2 clients do not half-close).
+                    self.closed = true;
+                    return served;
+                }
+                (ReadEnd::Paused, WriteEnd::Drained) => continue,
+                _ => break,
+            }
+        }
+        if self.conn.is_done() {
+            self.closed = true;
+        }
+        served
+    }
+
+    /// Read and feed the engine until the socket would block, the peer
+    /// closes, or the engine wants no more input for now.
+    fn read(&mut self, now: Instant) -> ReadEnd {
+        loop {
+            if !self.conn.wants_read() {
+                return ReadEnd::Paused;
+            }
+            match self.stream.read(&mut self.rbuf) {
+                Ok(0) => return ReadEnd::Eof,
+                Ok(n) => self.conn.recv(&self.rbuf[..n], now),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadEnd::WouldBlock,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return ReadEnd::Eof,
+            }
+        }
+    }
+
+    /// Write what the engine has until done or the socket would block.
+    fn flush(&mut self) -> WriteEnd {
+        loop {
+            let out = self.conn.pending_output();
+            if out.is_empty() {
+                if self.conn.is_done() {
+                    self.closed = true;
+                }
+                return WriteEnd::Drained;
+            }
+            match self.stream.write(out) {
+                Ok(0) => {
+                    self.closed = true;
+                    return WriteEnd::Blocked;
+                }
+                Ok(n) => self.conn.consume_output(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return WriteEnd::Blocked,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    log::debug!("h2 write failed: {e}");
+                    self.closed = true;
+                    return WriteEnd::Blocked;
+                }
+            }
+        }
+    }
+
+    /// Answer what the engine reported. Returns the requests answered.
+    fn respond(&mut self, ctx: &mut Context, now: Instant) -> u64 {
+        let mut served = 0;
+        while let Some(event) = self.conn.poll_event() {
+            match event {
+                Event::Request {
+                    stream,
+                    head,
+                    end_stream,
+                } => {
+                    self.deadline = now + IDLE_TIMEOUT;
+                    let pending = Pending {
+                        head_only: head.is_head(),
+                        post: head.method() == b"POST",
+                        received: 0,
+                        hang: head.path() == Some(HANG_PATH.as_bytes()),
+                    };
+                    self.conn.recycle_fields(head.into_fields());
+                    if end_stream {
+                        served += self.answer(stream, pending, ctx);
+                    } else {
+                        self.requests.insert(stream.value(), pending);
+                    }
+                }
+                Event::Data {
+                    stream,
+                    data,
+                    end_stream,
+                } => {
+                    if let Some(p) = self.requests.get_mut(&stream.value()) {
+                        p.received += data.len() as u64;
+                    }
+                    self.conn.release_body(stream, data);
+                    if end_stream && let Some(p) = self.requests.remove(&stream.value()) {
+                        served += self.answer(stream, p, ctx);
+                    }
+                }
+                Event::Trailers { stream, fields } => {
+                    self.conn.recycle_fields(fields);
+                    if let Some(p) = self.requests.remove(&stream.value()) {
+                        served += self.answer(stream, p, ctx);
+                    }
+                }
+                Event::Reset { stream, code } => {
+                    if code != ErrorCode::NO_ERROR {
+                        log::debug!("h2 stream {stream} reset: {code}");
+                    }
+                    self.requests.remove(&stream.value());
+                }
+                Event::GoAway { .. } => {}
+            }
+        }
+        served
+    }
+
+    /// The built-in responder: 200 with the worker's identity.
+    fn answer(&mut self, stream: StreamId, p: Pending, ctx: &mut Context) -> u64 {
+        ctx.request_hang(p.hang);
+        let body = if p.post {
+            format!(
+                "bicorn worker {} protocol=HTTP/2 received={}\n",
+                ctx.identity(),
+                p.received
+            )
+        } else {
+            format!("bicorn worker {} protocol=HTTP/2\n", ctx.identity())
+        };
+        let length = body.len().to_string();
+        let fields: [(&[u8], &[u8]); 3] = [
+            (b"server", b"bicorn"),
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", length.as_bytes()),
+        ];
+        if self
+            .conn
+            .send_headers(stream, 200, &fields, p.head_only)
+            .is_err()
+        {
+            return 0; // reset meanwhile
+        }
+        if !p.head_only {
+            let _ = self.conn.send_data(stream, body.as_bytes(), true);
+        }
+        1
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadEnd {
+    WouldBlock,
+    Eof,
+    /// The engine wants no input until its output drains.
+    Paused,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WriteEnd {
+    Drained,
+    Blocked,
+}

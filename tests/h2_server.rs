@@ -1,0 +1,207 @@
+//! HTTP/2 in the worker, checked from outside: h2c with prior knowledge
+//! on the same port as HTTP/1.1, with real clients (curl, nghttp, h2load,
+//! installed by .ci/run) and a raw client built on bicorn's own frame
+//! layer for the drain sequence.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::Duration;
+
+use bicorn::h2::StreamId;
+use bicorn::h2::conn::PREFACE;
+use bicorn::h2::frame::{Data, FrameHeader, FrameType, Headers, Ping, SettingsFrame};
+use bicorn::hpack::{Decoder, DecoderLimits, Encoder, HeaderField, HeaderList};
+use nix::sys::signal::Signal;
+use support::{Server, body_pid, tool};
+
+fn run(cmd: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(cmd).args(args).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn curl_with_prior_knowledge_gets_http2_and_http11_shares_the_port() {
+    if !tool("curl") {
+        return;
+    }
+    let s = Server::start(&support::config(1, ""));
+    let url = format!("http://{}/", s.addr);
+    let (ok, body) = run("curl", &["-sS", "--http2-prior-knowledge", &url]);
+    assert!(ok && body.contains("protocol=HTTP/2"), "{body}");
+    let (ok, body) = run(
+        "curl",
+        &["-sS", "--http2-prior-knowledge", "-d", "hello", &url],
+    );
+    assert!(ok && body.contains("received=5"), "{body}");
+    let (ok, body) = run("curl", &["-sS", "--http1.1", &url]);
+    assert!(ok && body.contains("protocol=HTTP/1.1"), "{body}");
+}
+
+#[test]
+fn nghttp_exchanges_settings_and_gets_a_response() {
+    if !tool("nghttp") {
+        return;
+    }
+    let s = Server::start(&support::config(1, ""));
+    let (ok, out) = run("nghttp", &["-nv", &format!("http://{}/", s.addr)]);
+    assert!(ok, "{out}");
+    assert!(out.contains("recv SETTINGS frame"), "{out}");
+    // nghttp first builds RFC 7540 priority groups on idle streams 3-11,
+    // then requests on stream 13.
+    assert!(out.contains(":status: 200"), "{out}");
+    assert!(out.contains("send PRIORITY frame"), "{out}");
+}
+
+#[test]
+fn h2load_20000_requests_over_h2c_all_succeed() {
+    if !tool("h2load") {
+        return;
+    }
+    let s = Server::start(&support::config(2, ""));
+    let (ok, out) = run(
+        "h2load",
+        &[
+            "-n",
+            "20000",
+            "-c",
+            "20",
+            "-m",
+            "10",
+            &format!("http://{}/", s.addr),
+        ],
+    );
+    println!("{out}");
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("20000 total, 20000 started, 20000 done, 20000 succeeded, 0 failed, 0 errored, 0 timeout"),
+        "{out}"
+    );
+}
+
+/// A minimal HTTP/2 client over a real socket, speaking through bicorn's
+/// frame layer and HPACK.
+struct RawClient {
+    sock: TcpStream,
+    buf: Vec<u8>,
+    enc: Encoder,
+    dec: Decoder,
+}
+
+impl RawClient {
+    fn connect(addr: &str) -> Self {
+        let sock = TcpStream::connect(addr).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut c = Self {
+            sock,
+            buf: Vec::new(),
+            enc: Encoder::default(),
+            dec: Decoder::new(4096, DecoderLimits::default()),
+        };
+        let mut b = PREFACE.to_vec();
+        SettingsFrame::new(&[]).encode(&mut b);
+        SettingsFrame::ack().encode(&mut b);
+        c.sock.write_all(&b).unwrap();
+        c
+    }
+
+    fn send(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        let mut b = Vec::new();
+        f(&mut b);
+        self.sock.write_all(&b).unwrap();
+    }
+
+    fn post_head(&mut self, stream: u32) {
+        let mut block = Vec::new();
+        self.enc.encode(
+            [
+                HeaderField::new(b":method", b"POST"),
+                HeaderField::new(b":scheme", b"http"),
+                HeaderField::new(b":authority", b"test"),
+                HeaderField::new(b":path", b"/slow"),
+            ],
+            &mut block,
+        );
+        self.send(|b| {
+            Headers::new(StreamId::new(stream), &block)
+                .end_headers()
+                .encode(b)
+        });
+    }
+
+    /// The next frame: (type, flags, stream, payload).
+    fn next_frame(&mut self) -> Option<(FrameType, u8, u32, Vec<u8>)> {
+        loop {
+            if let Some(h) = FrameHeader::parse(&self.buf)
+                && self.buf.len() >= h.frame_len()
+            {
+                let payload = self.buf[9..h.frame_len()].to_vec();
+                self.buf.drain(..h.frame_len());
+                return Some((h.kind(), h.flags().bits(), h.stream_id().value(), payload));
+            }
+            let mut chunk = [0u8; 16384];
+            match self.sock.read(&mut chunk) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    /// Frames until one of `kind` arrives.
+    fn until(&mut self, kind: FrameType) -> (u8, u32, Vec<u8>) {
+        while let Some((k, flags, stream, payload)) = self.next_frame() {
+            if k == kind {
+                return (flags, stream, payload);
+            }
+        }
+        panic!("connection closed before a {kind:?} frame");
+    }
+}
+
+#[test]
+fn quit_drains_http2_with_two_goaways_and_finishes_the_stream_in_flight() {
+    let mut s = Server::start(&support::config(1, ""));
+    let worker = s.wait_workers(1, Duration::from_secs(5))[0];
+    let mut c = RawClient::connect(&s.addr);
+    c.until(FrameType::SETTINGS);
+    c.post_head(1);
+    c.send(|b| Data::new(StreamId::new(1), b"hello ").encode(b));
+    std::thread::sleep(Duration::from_millis(200));
+    s.signal(Signal::SIGQUIT);
+    // RFC 9113 §6.8: first GOAWAY with 2^31-1, then a PING.
+    let (_, _, first) = c.until(FrameType::GOAWAY);
+    assert_eq!(&first[..4], &[0x7f, 0xff, 0xff, 0xff]);
+    let (flags, _, opaque) = c.until(FrameType::PING);
+    assert_eq!(flags & 1, 0, "a PING, not an ACK");
+    let mut data = [0u8; 8];
+    data.copy_from_slice(&opaque);
+    c.send(|b| Ping::new(data).ack().encode(b));
+    let (_, _, last) = c.until(FrameType::GOAWAY);
+    assert_eq!(&last[..4], &[0, 0, 0, 1], "the real last stream id");
+    // The stream in flight still completes.
+    c.send(|b| Data::new(StreamId::new(1), b"world").end_stream().encode(b));
+    let (_, stream, block) = c.until(FrameType::HEADERS);
+    assert_eq!(stream, 1);
+    let mut list = HeaderList::new();
+    c.dec.decode(&block, &mut list).unwrap();
+    assert_eq!(list.get(0).map(|f| f.value.to_vec()), Some(b"200".to_vec()));
+    let (_, _, body) = c.until(FrameType::DATA);
+    let body = String::from_utf8_lossy(&body).into_owned();
+    assert!(body.contains("received=11"), "{body}");
+    assert_eq!(body_pid(&body), Some(worker.as_raw()));
+    assert_eq!(
+        s.wait_exit(Duration::from_secs(10)),
+        Some(0),
+        "{}",
+        s.log.text()
+    );
+}
