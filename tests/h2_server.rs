@@ -6,16 +6,14 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
 use bicorn::h2::StreamId;
-use bicorn::h2::conn::PREFACE;
-use bicorn::h2::frame::{Data, FrameHeader, FrameType, Headers, Ping, SettingsFrame};
-use bicorn::hpack::{Decoder, DecoderLimits, Encoder, HeaderField, HeaderList};
+use bicorn::h2::frame::{Data, FrameType, Ping};
+use bicorn::hpack::HeaderList;
 use nix::sys::signal::Signal;
+use support::h2client::RawClient;
 use support::{Server, body_pid, tool};
 
 fn run(cmd: &str, args: &[&str]) -> (bool, String) {
@@ -85,86 +83,6 @@ fn h2load_20000_requests_over_h2c_all_succeed() {
         out.contains("20000 total, 20000 started, 20000 done, 20000 succeeded, 0 failed, 0 errored, 0 timeout"),
         "{out}"
     );
-}
-
-/// A minimal HTTP/2 client over a real socket, speaking through bicorn's
-/// frame layer and HPACK.
-struct RawClient {
-    sock: TcpStream,
-    buf: Vec<u8>,
-    enc: Encoder,
-    dec: Decoder,
-}
-
-impl RawClient {
-    fn connect(addr: &str) -> Self {
-        let sock = TcpStream::connect(addr).unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let mut c = Self {
-            sock,
-            buf: Vec::new(),
-            enc: Encoder::default(),
-            dec: Decoder::new(4096, DecoderLimits::default()),
-        };
-        let mut b = PREFACE.to_vec();
-        SettingsFrame::new(&[]).encode(&mut b);
-        SettingsFrame::ack().encode(&mut b);
-        c.sock.write_all(&b).unwrap();
-        c
-    }
-
-    fn send(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
-        let mut b = Vec::new();
-        f(&mut b);
-        self.sock.write_all(&b).unwrap();
-    }
-
-    fn post_head(&mut self, stream: u32) {
-        let mut block = Vec::new();
-        self.enc.encode(
-            [
-                HeaderField::new(b":method", b"POST"),
-                HeaderField::new(b":scheme", b"http"),
-                HeaderField::new(b":authority", b"test"),
-                HeaderField::new(b":path", b"/slow"),
-            ],
-            &mut block,
-        );
-        self.send(|b| {
-            Headers::new(StreamId::new(stream), &block)
-                .end_headers()
-                .encode(b)
-        });
-    }
-
-    /// The next frame: (type, flags, stream, payload).
-    fn next_frame(&mut self) -> Option<(FrameType, u8, u32, Vec<u8>)> {
-        loop {
-            if let Some(h) = FrameHeader::parse(&self.buf)
-                && self.buf.len() >= h.frame_len()
-            {
-                let payload = self.buf[9..h.frame_len()].to_vec();
-                self.buf.drain(..h.frame_len());
-                return Some((h.kind(), h.flags().bits(), h.stream_id().value(), payload));
-            }
-            let mut chunk = [0u8; 16384];
-            match self.sock.read(&mut chunk) {
-                Ok(0) | Err(_) => return None,
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-    }
-
-    /// Frames until one of `kind` arrives.
-    fn until(&mut self, kind: FrameType) -> (u8, u32, Vec<u8>) {
-        while let Some((k, flags, stream, payload)) = self.next_frame() {
-            if k == kind {
-                return (flags, stream, payload);
-            }
-        }
-        panic!("connection closed before a {kind:?} frame");
-    }
 }
 
 #[test]

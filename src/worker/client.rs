@@ -51,7 +51,9 @@ impl Client {
         }
     }
 
-    /// Readiness; returns requests answered. An HTTP/1.1 connection whose
+    /// Readiness; returns the connection, requests answered, and whether
+    /// the worker should come back to it without waiting for an event
+    /// (it stopped at its read budget). An HTTP/1.1 connection whose
     /// client sent the HTTP/2 preface becomes an HTTP/2 one here (the
     /// socket's registration and token stay the same).
     pub(crate) fn on_ready(
@@ -60,21 +62,21 @@ impl Client {
         ctx: &mut Context,
         closing: bool,
         draining: bool,
-    ) -> (Client, u64) {
+    ) -> (Client, u64, bool) {
         match self {
             Client::H1(mut c) => {
-                let served = c.on_ready(now, ctx, closing);
+                let (served, more) = c.on_ready(now, ctx, closing);
                 if !c.wants_http2() {
-                    return (Client::H1(c), served);
+                    return (Client::H1(c), served, more);
                 }
                 let (stream, initial) = (*c).into_http2();
                 let mut h2 = Box::new(H2Conn::new(stream, &initial, now, draining));
-                let more = h2.on_ready(now, ctx, closing);
-                (Client::H2(h2), served + more)
+                let (served2, more) = h2.on_ready(now, ctx, closing);
+                (Client::H2(h2), served + served2, more)
             }
             Client::H2(mut c) => {
-                let served = c.on_ready(now, ctx, closing);
-                (Client::H2(c), served)
+                let (served, more) = c.on_ready(now, ctx, closing);
+                (Client::H2(c), served, more)
             }
         }
     }

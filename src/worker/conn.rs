@@ -27,6 +27,10 @@ const LINGER: Duration = Duration::from_secs(2);
 /// Unsent output above which the connection stops reading (backpressure).
 const MAX_PENDING_OUTPUT: usize = 256 * 1024;
 const READ_CHUNK: usize = 16 * 1024;
+/// Most octets read from one connection per readiness pass, so one fast
+/// sender cannot starve the worker's other connections; the worker
+/// revisits a connection that stopped at this budget.
+pub(crate) const READ_BUDGET: usize = 256 * 1024;
 
 /// Per-worker state shared by its connections.
 #[derive(Debug)]
@@ -114,6 +118,8 @@ enum ReadEnd {
     Eof,
     /// Stopped early: too much output is waiting to be written.
     Backpressure,
+    /// Stopped early: this pass read its budget; the worker comes back.
+    Budget,
 }
 
 impl Conn {
@@ -211,13 +217,20 @@ impl Conn {
     /// mio is edge-triggered: a pass that stops early because of
     /// backpressure must go round again once the output has drained, or
     /// requests already buffered would wait for an edge that never comes.
-    pub(crate) fn on_ready(&mut self, now: Instant, ctx: &mut Context, closing: bool) -> u64 {
+    pub(crate) fn on_ready(
+        &mut self,
+        now: Instant,
+        ctx: &mut Context,
+        closing: bool,
+    ) -> (u64, bool) {
         let mut served = 0;
+        let mut read_total = 0;
+        let mut more = false;
         loop {
             let mut end = ReadEnd::WouldBlock;
             let mut paused = false;
             if self.phase == Phase::Open {
-                end = self.read_available();
+                end = self.read_available(&mut read_total);
                 let (n, p) = self.process(now, ctx, closing);
                 served += n;
                 paused = p;
@@ -225,7 +238,11 @@ impl Conn {
             if let Err(e) = self.flush() {
                 log::debug!("write failed: {e}");
                 self.phase = Phase::Closed;
-                return served;
+                return (served, false);
+            }
+            if end == ReadEnd::Budget && self.phase == Phase::Open {
+                more = true;
+                break;
             }
             let drained = self.written == self.wbuf.len();
             if self.phase == Phase::Open && drained && (paused || end == ReadEnd::Backpressure) {
@@ -249,14 +266,17 @@ impl Conn {
         if self.phase == Phase::Lingering {
             self.drain_lingering();
         }
-        served
+        (served, more)
     }
 
-    /// Read until WouldBlock, EOF, or backpressure.
-    fn read_available(&mut self) -> ReadEnd {
+    /// Read until WouldBlock, EOF, backpressure, or the pass's budget.
+    fn read_available(&mut self, total: &mut usize) -> ReadEnd {
         loop {
             if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT {
                 return ReadEnd::Backpressure;
+            }
+            if *total >= READ_BUDGET {
+                return ReadEnd::Budget;
             }
             let len = self.rbuf.len();
             self.rbuf.resize(len + READ_CHUNK, 0);
@@ -265,7 +285,10 @@ impl Conn {
                     self.rbuf.truncate(len);
                     return ReadEnd::Eof;
                 }
-                Ok(n) => self.rbuf.truncate(len + n),
+                Ok(n) => {
+                    self.rbuf.truncate(len + n);
+                    *total += n;
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.rbuf.truncate(len);
                     return ReadEnd::WouldBlock;

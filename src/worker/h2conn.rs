@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use crate::h2::conn::{Config, Connection, Event};
 use crate::h2::{ErrorCode, StreamId};
 
-use super::conn::Context;
+use super::conn::{Context, READ_BUDGET};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
 
@@ -117,44 +117,63 @@ impl H2Conn {
     /// block (or the engine stops wanting input because the peer is not
     /// reading) and writes until it would block. Only when reading paused
     /// for output and the output then drained is another pass needed.
-    pub(crate) fn on_ready(&mut self, now: Instant, ctx: &mut Context, closing: bool) -> u64 {
+    /// Returns the requests answered and whether to come back (the read
+    /// budget ran out before the socket would block).
+    pub(crate) fn on_ready(
+        &mut self,
+        now: Instant,
+        ctx: &mut Context,
+        closing: bool,
+    ) -> (u64, bool) {
         if closing {
             self.begin_drain(now);
         }
         let mut served = 0;
+        let mut more = false;
         loop {
             let read = self.read(now);
             served += self.respond(ctx, now);
             let write = self.flush();
             if self.closed {
-                return served;
+                return (served, false);
             }
             match (read, write) {
                 (ReadEnd::Eof, _) => {
                     // The peer is gone (HTTP/2 clients do not half-close).
                     self.closed = true;
-                    return served;
+                    return (served, false);
                 }
                 (ReadEnd::Paused, WriteEnd::Drained) => continue,
+                (ReadEnd::Budget, _) => {
+                    more = true;
+                    break;
+                }
                 _ => break,
             }
         }
         if self.conn.is_done() {
             self.closed = true;
         }
-        served
+        (served, more && !self.closed)
     }
 
     /// Read and feed the engine until the socket would block, the peer
     /// closes, or the engine wants no more input for now.
     fn read(&mut self, now: Instant) -> ReadEnd {
+        let mut total = 0;
         loop {
             if !self.conn.wants_read() {
                 return ReadEnd::Paused;
             }
+            if total >= READ_BUDGET {
+                return ReadEnd::Budget;
+            }
             match self.stream.read(&mut self.rbuf) {
                 Ok(0) => return ReadEnd::Eof,
-                Ok(n) => self.conn.recv(&self.rbuf[..n], now),
+                Ok(n) => {
+                    total += n;
+                    self.conn.recv(&self.rbuf[..n], now);
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadEnd::WouldBlock,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return ReadEnd::Eof,
@@ -282,6 +301,8 @@ enum ReadEnd {
     Eof,
     /// The engine wants no input until its output drains.
     Paused,
+    /// This pass read its budget; the worker comes back.
+    Budget,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,7 +28,7 @@ mod h2conn;
 mod listener;
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::io::{self, Read};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
@@ -188,6 +188,8 @@ struct Worker<'a> {
     generation: u32,
     parent: Pid,
     conns: Table,
+    /// Connections to serve again without waiting for an event.
+    revisit: VecDeque<Token>,
     deadlines: BinaryHeap<Reverse<(Instant, Token)>>,
     requests: u64,
     max_requests: u64,
@@ -240,6 +242,7 @@ impl<'a> Worker<'a> {
             generation: setup.generation,
             parent: setup.master,
             conns: Table::default(),
+            revisit: VecDeque::new(),
             deadlines: BinaryHeap::new(),
             requests: 0,
             max_requests: setup.max_requests,
@@ -295,9 +298,12 @@ impl<'a> Worker<'a> {
                 .into_iter()
                 .chain(self.accept_resume)
                 .min();
-            let timeout = next
-                .map(|t| t.saturating_duration_since(now).min(TICK))
-                .unwrap_or(TICK);
+            let timeout = if self.revisit.is_empty() {
+                next.map(|t| t.saturating_duration_since(now).min(TICK))
+                    .unwrap_or(TICK)
+            } else {
+                Duration::ZERO
+            };
             match self.poll.poll(&mut events, Some(timeout)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -308,6 +314,14 @@ impl<'a> Worker<'a> {
                     SIGNAL => self.on_signals(),
                     Token(t) if t < FIRST_CONN => self.accept(t - FIRST_LISTENER),
                     token => self.on_conn_event(token),
+                }
+            }
+            // Connections that stopped at their read budget get another
+            // pass after everyone else's events (round robin, so a fast
+            // sender shares the worker instead of holding it).
+            for _ in 0..self.revisit.len() {
+                if let Some(token) = self.revisit.pop_front() {
+                    self.on_conn_event(token);
                 }
             }
         }
@@ -467,8 +481,12 @@ impl<'a> Worker<'a> {
         let Some(client) = self.conns.take(token) else {
             return;
         };
-        let (client, served) = client.on_ready(now, &mut self.ctx, closing, self.drain.is_some());
+        let (client, served, more) =
+            client.on_ready(now, &mut self.ctx, closing, self.drain.is_some());
         self.conns.put_back(token, client);
+        if more && !self.revisit.contains(&token) {
+            self.revisit.push_back(token);
+        }
         if served > 0 {
             self.requests += served;
             self.slot.set_requests(self.requests);

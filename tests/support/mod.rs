@@ -8,6 +8,7 @@
     clippy::unwrap_used
 )]
 
+pub mod h2client;
 pub mod http;
 
 use std::io::{BufRead, BufReader};

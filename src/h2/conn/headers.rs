@@ -176,6 +176,12 @@ impl Connection {
                 )
             {
                 self.refuse_with_status(id, 431, end_stream);
+                // An HPACK bomb costs us far more than the client: each
+                // refusal spends the reset budget, so a stream of them
+                // ends in ENHANCE_YOUR_CALM.
+                if !self.budgets.resets.spend(now) {
+                    self.calm("too many oversized header lists (HPACK bomb)");
+                }
                 return Ok(());
             }
             return Err(Error::stream(
