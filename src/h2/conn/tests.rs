@@ -912,3 +912,73 @@ fn rfc7540_exclusive_dependency_puts_a_stream_first() {
     let order = data_order(&mut c);
     assert!(order.iter().all(|&s| s == 3), "parent first: {order:?}");
 }
+
+// §8.1: informational responses
+
+#[test]
+fn a_100_continue_precedes_the_final_response() {
+    let mut c = Client::new();
+    c.post(1, &[("expect", "100-continue")]);
+    c.events();
+    c.conn
+        .send_headers(StreamId::new(1), 100, &[], false)
+        .unwrap();
+    assert_eq!(
+        c.conn.send_headers(StreamId::new(1), 100, &[], true),
+        Err(SendError::NotSendable),
+        "a 1xx cannot end the stream"
+    );
+    c.frame(|b| Data::new(StreamId::new(1), b"body").end_stream().encode(b));
+    c.events();
+    c.conn
+        .send_headers(StreamId::new(1), 201, &[], true)
+        .unwrap();
+    let heads: Vec<Out> = c
+        .frames()
+        .into_iter()
+        .filter(|f| f.kind == FrameType::HEADERS)
+        .collect();
+    assert_eq!(heads.len(), 2);
+    assert_eq!(c.decode(&heads[0].payload)[0].1, "100");
+    assert_eq!(heads[0].flags & 1, 0, "no END_STREAM on the 1xx");
+    assert_eq!(c.decode(&heads[1].payload)[0].1, "201");
+    assert_eq!(heads[1].flags & 1, 1);
+}
+
+#[test]
+fn a_settings_frame_with_too_many_entries_is_answered_with_enhance_your_calm() {
+    let mut c = Client::new();
+    let entries: Vec<(SettingId, u32)> = (0..40).map(|i| (SettingId::new(0x100 + i), 1)).collect();
+    c.frame(|b| SettingsFrame::new(&entries).encode(b));
+    assert_eq!(
+        c.conn.error().map(|e| e.code().value()),
+        Some(ENHANCE_YOUR_CALM)
+    );
+    assert_eq!(c.conn.counters().settings_floods, 1);
+}
+
+#[test]
+fn an_empty_headers_flood_is_answered_with_enhance_your_calm() {
+    let mut c = Client::new();
+    let mut id = 1;
+    for _ in 0..5000 {
+        // An empty HEADERS without END_HEADERS, ended by an empty
+        // CONTINUATION: a header block that costs us work and carries
+        // nothing (it then fails validation, which costs the reset budget
+        // too).
+        c.frame(|b| Headers::new(StreamId::new(id), &[]).encode(b));
+        c.frame(|b| {
+            Continuation::new(StreamId::new(id), &[])
+                .end_headers()
+                .encode(b)
+        });
+        id += 2;
+        if c.conn.error().is_some() {
+            break;
+        }
+    }
+    assert_eq!(
+        c.conn.error().map(|e| e.code().value()),
+        Some(ENHANCE_YOUR_CALM)
+    );
+}
