@@ -45,7 +45,11 @@ fn a_sigkilled_worker_is_replaced_and_its_replacement_serves_within_a_second() {
         "no replacement served within 1 s; log:\n{}",
         s.log.text()
     );
-    assert!(s.log.text().contains("crashed"), "{}", s.log.text());
+    assert!(
+        s.log.wait_for("crashed", Duration::from_secs(5)),
+        "{}",
+        s.log.text()
+    );
 }
 
 #[test]
@@ -124,7 +128,7 @@ fn max_requests_recycles_workers_without_failing_a_request() {
     // 200 requests with a recycle every 18-22: at least 8 distinct workers.
     assert!(pids.len() >= 8, "{pids:?}");
     assert!(pids.values().all(|&n| n <= 22), "{pids:?}");
-    assert!(s.log.text().contains("recycling"));
+    assert!(s.log.wait_for("recycling", Duration::from_secs(5)));
 }
 
 #[test]

@@ -92,6 +92,11 @@ fn socket_activation_adopts_the_named_socket_from_systemd() {
     // systemd-socket-activate accepts nothing itself: it execs bicorn when
     // the first connection arrives on the socket, passing it as fd 3.
     let r = support::http::get(&format!("127.0.0.1:{port}"), "/");
+    // The log is read by another thread: wait for the lines, don't
+    // snapshot.
+    let adopted = format!("adopted listener 127.0.0.1:{port} (fd 3) from systemd");
+    let seen = log.wait_for(&adopted, Duration::from_secs(10))
+        && log.wait_for("master ready", Duration::from_secs(10));
     let text = log.text();
     let master = text
         .lines()
@@ -109,12 +114,7 @@ fn socket_activation_adopts_the_named_socket_from_systemd() {
     let _ = child.wait();
     let r = r.unwrap_or_else(|e| panic!("request on the activated socket: {e}\n{text}"));
     assert_eq!(r.status, 200);
-    assert!(
-        text.contains(&format!(
-            "adopted listener 127.0.0.1:{port} (fd 3) from systemd"
-        )),
-        "{text}"
-    );
+    assert!(seen && text.contains(&adopted), "{text}");
 }
 
 #[test]
