@@ -117,6 +117,94 @@ fn fresh_client(addr: String, stop: Arc<AtomicBool>, tally: Arc<Tally>) -> JoinH
     })
 }
 
+/// An HTTP/2 client as browsers behave: one request at a time on a
+/// connection; after a GOAWAY it finishes what the GOAWAY covers and
+/// opens a new connection for the next request (a stream above the
+/// GOAWAY's last id was not processed and may be retried, RFC 9113 §6.8).
+/// It answers PINGs. A stream the server covered but never finished is a
+/// failure.
+fn h2_client(addr: String, stop: Arc<AtomicBool>, tally: Arc<Tally>) -> JoinHandle<()> {
+    use bicorn::h2::StreamId;
+    use bicorn::h2::frame::{FrameType, Ping, WindowUpdate};
+    use support::h2client::RawClient;
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        'connection: while !stop.load(Ordering::Relaxed) && started.elapsed() < CLIENT_LIMIT {
+            let mut c = RawClient::connect(&addr);
+            let mut seen: Vec<String> = Vec::new();
+            let mut id = 1u32;
+            let mut last_allowed = u32::MAX >> 1;
+            while !stop.load(Ordering::Relaxed) {
+                if id > last_allowed {
+                    continue 'connection; // after a GOAWAY: new connection
+                }
+                // A write can fail when the server closed after a GOAWAY we
+                // have not read yet; the reads below find it.
+                let _ = c.try_get(id, "/h2");
+                loop {
+                    let Some((kind, flags, stream, payload)) = c.next_frame() else {
+                        if id <= last_allowed {
+                            let tail = seen[seen.len().saturating_sub(8)..].join(" ");
+                            tally.fail(
+                                format!("h2 stream {id}: {:?}; last frames: {tail}", c.last_error),
+                                None,
+                                false,
+                            );
+                        }
+                        continue 'connection;
+                    };
+                    seen.push(format!(
+                        "{kind:?}/{stream}/{:02x}/{}",
+                        flags,
+                        payload.len().min(8)
+                    ));
+                    if seen.len() > 64 {
+                        seen.drain(..32);
+                    }
+                    match kind {
+                        FrameType::GOAWAY => {
+                            last_allowed = u32::from_be_bytes([
+                                payload[0], payload[1], payload[2], payload[3],
+                            ]) & 0x7fff_ffff;
+                            if id > last_allowed {
+                                // Not processed: retry on a new connection.
+                                continue 'connection;
+                            }
+                        }
+                        FrameType::PING if flags & 1 == 0 => {
+                            let mut data = [0u8; 8];
+                            data.copy_from_slice(&payload);
+                            let mut b = Vec::new();
+                            Ping::new(data).ack().encode(&mut b);
+                            let _ = c.try_send(&b);
+                        }
+                        FrameType::RST_STREAM if stream == id => {
+                            tally.fail(format!("h2 stream {id} reset"), None, false);
+                            continue 'connection;
+                        }
+                        FrameType::DATA => {
+                            // Flow control, as every real client does:
+                            // give back the connection window we used.
+                            if !payload.is_empty() {
+                                let mut b = Vec::new();
+                                WindowUpdate::new(StreamId::CONNECTION, payload.len() as u32)
+                                    .encode(&mut b);
+                                let _ = c.try_send(&b);
+                            }
+                            if stream == id && flags & 1 == 1 {
+                                tally.ok.fetch_add(1, Ordering::Relaxed);
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                id += 2;
+            }
+        }
+    })
+}
+
 struct Load {
     stop: Arc<AtomicBool>,
     tally: Arc<Tally>,
@@ -125,6 +213,10 @@ struct Load {
 
 impl Load {
     fn start(addr: &str, keep_alive: usize, fresh: usize) -> Self {
+        Self::start_with_h2(addr, keep_alive, fresh, 0)
+    }
+
+    fn start_with_h2(addr: &str, keep_alive: usize, fresh: usize, h2: usize) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let tally = Arc::new(Tally::default());
         let mut threads = Vec::new();
@@ -137,6 +229,9 @@ impl Load {
         }
         for _ in 0..fresh {
             threads.push(fresh_client(addr.to_string(), stop.clone(), tally.clone()));
+        }
+        for _ in 0..h2 {
+            threads.push(h2_client(addr.to_string(), stop.clone(), tally.clone()));
         }
         Self {
             stop,
@@ -186,7 +281,8 @@ fn load_through_ten_hups_and_two_usr2_upgrades_loses_no_request() {
     bicorn::sys::set_child_subreaper().unwrap();
     let mut s = Server::start(&support::config(2, "pid = \"bicorn.pid\""));
     s.wait_workers(2, Duration::from_secs(5));
-    let load = Load::start(&s.addr, 3, 3);
+    // HTTP/1.1 keep-alive, HTTP/1.1 fresh connections, and HTTP/2.
+    let load = Load::start_with_h2(&s.addr, 2, 2, 2);
     progress(&load, 200);
     let mut master = s.pid;
     let mut hups = 0;
@@ -229,7 +325,7 @@ fn load_through_ten_hups_and_two_usr2_upgrades_loses_no_request() {
     }
     let (ok, failures) = load.finish();
     println!(
-        "zero-downtime: {hups} HUPs and 2 USR2 upgrades under load: {ok} requests ok, {} failed",
+        "zero-downtime: {hups} HUPs and 2 USR2 upgrades under HTTP/1.1 and HTTP/2 load: {ok} requests ok, {} failed",
         failures.len()
     );
     assert_eq!(failures.len(), 0, "failed requests: {failures:#?}");

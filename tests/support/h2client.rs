@@ -122,6 +122,26 @@ impl RawClient {
         });
     }
 
+    /// A GET that reports a failed write instead of panicking.
+    pub fn try_get(&mut self, stream: u32, path: &str) -> bool {
+        let mut block = Vec::new();
+        self.enc.encode(
+            [
+                HeaderField::new(b":method", b"GET"),
+                HeaderField::new(b":scheme", b"http"),
+                HeaderField::new(b":authority", b"test"),
+                HeaderField::new(b":path", path.as_bytes()),
+            ],
+            &mut block,
+        );
+        let mut b = Vec::new();
+        Headers::new(StreamId::new(stream), &block)
+            .end_headers()
+            .end_stream()
+            .encode(&mut b);
+        self.try_send(&b)
+    }
+
     /// Send without failing if the server already closed (an attack
     /// keeps sending after the GOAWAY).
     pub fn try_send(&mut self, bytes: &[u8]) -> bool {
