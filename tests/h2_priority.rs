@@ -135,6 +135,104 @@ fn exclusive_chain_serves_streams_in_chain_order() {
     assert_eq!(drain(&mut s, &frames), [1, 1, 3, 3, 5, 5, 7, 7]);
 }
 
+/// Chrome's tree for a page of 100 requests of one priority class: each
+/// stream exclusive on the one before. Unbounded, that chain is 100
+/// levels deep; at the default bound of 16 the first 15 streams still go
+/// out whole in chain order, and the 85 after them, placed side by side
+/// under the 15th, share its bandwidth by weight (equal here) instead of
+/// waiting for one another.
+#[test]
+fn chrome_page_of_100_requests_is_in_order_for_15_streams_then_shared() {
+    let mut s = Scheduler::new(PriorityLimits::default());
+    let ids: Vec<u32> = (0..100).map(|i| 1 + 2 * i).collect();
+    let mut previous = 0;
+    for &id in &ids {
+        s.open(id);
+        s.set_dependency(
+            id,
+            Dependency {
+                on: previous,
+                exclusive: true,
+                weight: 256,
+            },
+        )
+        .unwrap();
+        previous = id;
+    }
+    assert_eq!(s.stats().depth, 16);
+    assert_eq!(s.stats().flattened, 84);
+    let frames: HashMap<u32, usize> = ids.iter().map(|&id| (id, 2)).collect();
+    for &id in &ids {
+        s.set_ready(id, true);
+    }
+    let order = drain(&mut s, &frames);
+
+    let (chained, shared) = ids.split_at(15);
+    let in_order: Vec<u32> = chained.iter().flat_map(|&id| [id, id]).collect();
+    assert_eq!(&order[..30], &in_order[..]);
+    let round: Vec<u32> = shared.iter().chain(shared).copied().collect();
+    assert_eq!(&order[30..], &round[..]);
+}
+
+/// A client names 10,000 streams in PRIORITY frames, each exclusively
+/// dependent on the one before, then moves the top of what it built under
+/// the bottom, and stirs. With room for every node, only the depth bound
+/// stands between it and a 10,000-level walk per frame.
+#[test]
+fn priority_frames_chaining_10000_streams_keep_every_node_within_the_depth_bound() {
+    let limits = PriorityLimits {
+        max_nodes: 20_000,
+        max_closed: 10_000,
+        max_idle: 10_000,
+        ..PriorityLimits::default()
+    };
+    let mut s = Scheduler::new(limits);
+    let ids: Vec<u32> = (0..10_000).map(|i| 1 + 2 * i).collect();
+    let on = |on, exclusive| Dependency {
+        on,
+        exclusive,
+        weight: 16,
+    };
+    let mut previous = 0;
+    for &id in &ids {
+        s.set_dependency(id, on(previous, true)).unwrap();
+        previous = id;
+    }
+    // RFC 7540 §5.3.3 moves: tops under bottoms, and back.
+    for (i, &id) in ids.iter().enumerate().step_by(97) {
+        let deep = ids[ids.len() - 1 - i];
+        s.set_dependency(id, on(deep, i % 2 == 0)).unwrap();
+        s.set_dependency(deep, on(id, i % 3 == 0)).unwrap();
+    }
+    // Some of the streams open, some of those have data, some close.
+    let mut ready = BTreeSet::new();
+    for (i, &id) in ids.iter().enumerate().filter(|(i, _)| i % 7 == 0) {
+        s.open(id);
+        match i % 3 {
+            0 => {
+                s.set_ready(id, true);
+                ready.insert(id);
+            }
+            1 => s.close(id),
+            _ => {}
+        }
+    }
+
+    let stats = s.stats();
+    assert_eq!(stats.nodes, ids.len());
+    assert!(stats.depth <= limits.max_depth);
+    assert!(stats.flattened > 9_000, "{} flattened", stats.flattened);
+    for &id in &ids {
+        let depth = walked_depth(&s, id).expect("nothing was evicted");
+        assert!(depth <= limits.max_depth, "stream {id} at depth {depth}");
+    }
+    // Each ready stream sends its one frame, and nothing else is sent.
+    let frames: HashMap<u32, usize> = ready.iter().map(|&id| (id, 1)).collect();
+    let order = drain(&mut s, &frames);
+    assert_eq!(order.iter().copied().collect::<BTreeSet<_>>(), ready);
+    assert_eq!(order.len(), ready.len());
+}
+
 #[test]
 fn rfc9218_page_load_serves_by_urgency_then_request_order() {
     let mut s = Scheduler::new(PriorityLimits::default());
@@ -189,15 +287,30 @@ fn ops(rfc9218: bool) -> impl Strategy<Value = Vec<Op>> {
     proptest::collection::vec(op, 0..300)
 }
 
+/// The depth of `stream` found by following its parents to stream 0, or
+/// `None` if it has no node.
+fn walked_depth(s: &Scheduler, stream: u32) -> Option<usize> {
+    let mut at = stream;
+    let mut depth = 0;
+    while at != 0 {
+        at = s.dependency_of(at)?.0;
+        depth += 1;
+        assert!(depth <= 1_000, "cycle through stream {stream}");
+    }
+    Some(depth)
+}
+
 /// Plays `ops` against a scheduler with small bounds and a model of which
 /// streams are open and ready, checking after every step that the
 /// scheduler picks a ready stream whenever there is one and only then,
-/// and stays within its bounds.
+/// and stays within its bounds: the number of nodes, and the depth of
+/// every node, which must also be the depth the scheduler reports.
 fn play(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let limits = PriorityLimits {
         max_nodes: 8,
         max_closed: 3,
         max_idle: 3,
+        max_depth: 3,
         max_pending_updates: 4,
     };
     let mut s = Scheduler::new(limits);
@@ -261,6 +374,9 @@ fn play(ops: Vec<Op>) -> Result<(), TestCaseError> {
         }
         let stats = s.stats();
         prop_assert!(stats.nodes <= limits.max_nodes + open.len());
+        let deepest = (1..24).filter_map(|id| walked_depth(&s, id)).max();
+        prop_assert_eq!(stats.depth, deepest.unwrap_or(0));
+        prop_assert!(stats.depth <= limits.max_depth);
         prop_assert!(stats.pending_updates <= limits.max_pending_updates);
     }
     Ok(())

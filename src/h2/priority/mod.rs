@@ -48,11 +48,15 @@
 //! Under RFC 9218, [`Scheduler::next`] and [`Scheduler::sent`] are
 //! O(log n) in the number of ready streams. Under RFC 7540 they are
 //! O(d · log k) for a stream at depth d with at most k active siblings per
-//! level, which is O(log n) for the flat and shallow trees clients build;
-//! `tree.rs` explains the deep case. Every other call is O(log n) too,
-//! except an exclusive dependency or an eviction, which moves the
-//! children of one node. `benches/h2_priority.rs` measures it.
+//! level, and d is at most [`PriorityLimits::max_depth`], so O(log n)
+//! whatever tree the client builds; `tree.rs` explains how the bound is
+//! kept. Every other call is O(log n) too (with a factor of `max_depth`
+//! for dependencies), except an exclusive dependency or an eviction,
+//! which moves the children of one node. `benches/h2_priority.rs`
+//! measures it.
 
+mod ids;
+mod queue;
 mod rfc9218;
 mod tree;
 
@@ -158,6 +162,18 @@ pub struct PriorityLimits {
     pub max_closed: usize,
     /// Idle (never opened) streams that PRIORITY frames may place.
     pub max_idle: usize,
+    /// Levels of the RFC 7540 tree below stream 0 (a stream on stream 0 is
+    /// at depth 1); values below 1 are taken as 1. Scheduling a frame
+    /// costs one step per level of the stream served, so this bounds
+    /// what a client that chains its streams can make each frame cost.
+    /// A stream whose dependency would take it, or a stream below it,
+    /// deeper is placed higher up the same branch (see
+    /// [`PriorityStats::flattened`]). The default, 16, leaves the trees
+    /// browsers build untouched (Firefox: depth 2 or 3; Safari: 1) except
+    /// Chrome's, a chain of one stream per request in priority order:
+    /// its first 15 streams in flight still go out one after another, the
+    /// rest share by weight under the 15th.
+    pub max_depth: usize,
     /// RFC 9218 PRIORITY_UPDATEs kept for streams not yet open.
     pub max_pending_updates: usize,
 }
@@ -169,6 +185,7 @@ impl Default for PriorityLimits {
             max_nodes: 300,
             max_closed: 100,
             max_idle: 100,
+            max_depth: 16,
             max_pending_updates: 100,
         }
     }
@@ -182,12 +199,22 @@ pub struct PriorityStats {
     /// PRIORITY frames on idle streams ignored because the tree was full
     /// of open streams.
     pub refused: u64,
+    /// Streams placed higher in the tree than their dependency asked, to
+    /// stay within [`PriorityLimits::max_depth`] (a stream that could not
+    /// take its place, or an exclusive dependency that could not adopt
+    /// one of its parent's children). A few per request is a deep page;
+    /// far more is a client building chains on purpose, which the
+    /// connection may treat as a PRIORITY flood.
+    pub flattened: u64,
     /// PRIORITY_UPDATEs dropped because too many were pending.
     pub dropped_updates: u64,
     /// RFC 7540 signals ignored because RFC 9218 is in use.
     pub ignored_rfc7540: u64,
     /// Tree nodes now held (0 under RFC 9218).
     pub nodes: usize,
+    /// Levels of the tree now below stream 0 (0 under RFC 9218); never
+    /// more than [`PriorityLimits::max_depth`].
+    pub depth: usize,
     /// PRIORITY_UPDATEs now waiting for their stream to open.
     pub pending_updates: usize,
 }
@@ -225,6 +252,7 @@ pub struct Scheduler {
     /// Tree counters carried over when the tree is dropped.
     evicted: u64,
     refused: u64,
+    flattened: u64,
 }
 
 impl Scheduler {
@@ -236,6 +264,7 @@ impl Scheduler {
                 max_nodes: limits.max_nodes,
                 max_closed: limits.max_closed,
                 max_idle: limits.max_idle,
+                max_depth: limits.max_depth,
             })),
             open: HashMap::new(),
             pending: BTreeMap::new(),
@@ -244,6 +273,7 @@ impl Scheduler {
             ignored_rfc7540: 0,
             evicted: 0,
             refused: 0,
+            flattened: 0,
         }
     }
 
@@ -278,6 +308,7 @@ impl Scheduler {
         {
             self.evicted = tree.evicted;
             self.refused = tree.refused;
+            self.flattened = tree.flattened;
         }
     }
 
@@ -439,13 +470,21 @@ impl Scheduler {
 
     /// Counters and sizes, for the connection's flood defences.
     pub fn stats(&self) -> PriorityStats {
-        let (evicted, refused, nodes) = match &self.scheme {
-            Scheme::Rfc7540(tree) => (tree.evicted, tree.refused, tree.len()),
-            Scheme::Rfc9218(_) => (self.evicted, self.refused, 0),
+        let (evicted, refused, flattened, nodes, depth) = match &self.scheme {
+            Scheme::Rfc7540(tree) => (
+                tree.evicted,
+                tree.refused,
+                tree.flattened,
+                tree.len(),
+                tree.depth(),
+            ),
+            Scheme::Rfc9218(_) => (self.evicted, self.refused, self.flattened, 0, 0),
         };
         PriorityStats {
             evicted,
             refused,
+            flattened,
+            depth,
             dropped_updates: self.dropped_updates,
             ignored_rfc7540: self.ignored_rfc7540,
             nodes,

@@ -399,3 +399,107 @@ fn an_idle_grouping_node_becomes_the_stream_when_it_opens() {
     assert_eq!(count(&order, 3), 200);
     assert_eq!(count(&order, 5), 0);
 }
+
+/// Limits with a small depth bound, for the depth stories.
+fn shallow(max_depth: usize) -> PriorityLimits {
+    PriorityLimits {
+        max_depth,
+        ..PriorityLimits::default()
+    }
+}
+
+#[test]
+fn a_dependency_past_the_depth_bound_lands_on_the_deepest_ancestor_that_fits() {
+    let mut s = ready_within(shallow(3), &[1, 3, 5, 7]);
+    s.set_dependency(3, dep(1, 16)).unwrap();
+    s.set_dependency(5, dep(3, 16)).unwrap();
+    assert_eq!(s.stats().depth, 3);
+    // 7 on 5 would be at depth 4: it goes beside 5, under 3, weight kept.
+    s.set_dependency(7, exclusive(5, 99)).unwrap();
+    assert_eq!(s.dependency_of(7), Some((3, 99)));
+    assert_eq!(s.dependency_of(5), Some((3, 16)));
+    assert_eq!(s.stats().depth, 3);
+    assert_eq!(s.stats().flattened, 1);
+    // It still waits for the ancestors it kept.
+    assert_eq!(pump(&mut s, 1), [1]);
+}
+
+#[test]
+fn a_subtree_moved_under_a_deep_stream_keeps_its_shape_higher_up() {
+    let mut s = ready_within(shallow(3), &[1, 3, 5, 7, 9]);
+    s.set_dependency(3, dep(1, 16)).unwrap();
+    s.set_dependency(5, dep(3, 16)).unwrap();
+    s.set_dependency(9, dep(7, 16)).unwrap();
+    // 7 ─ 9 is two levels: under 5 it would reach depth 5; under 1 it
+    // reaches 3.
+    s.set_dependency(7, dep(5, 16)).unwrap();
+    assert_eq!(s.dependency_of(7), Some((1, 16)));
+    assert_eq!(s.dependency_of(9), Some((7, 16)));
+    assert_eq!(s.stats().depth, 3);
+    assert_eq!(s.stats().flattened, 1);
+}
+
+#[test]
+fn an_exclusive_dependency_leaves_in_place_the_children_that_would_not_fit() {
+    let mut s = ready_within(shallow(3), &[1, 3, 5, 7, 9]);
+    s.set_dependency(3, dep(1, 16)).unwrap();
+    s.set_dependency(5, dep(3, 16)).unwrap();
+    s.set_dependency(7, dep(1, 16)).unwrap();
+    // 9 exclusive on 1 adopts 7, but not 3 ─ 5, which would reach depth 4.
+    s.set_dependency(9, exclusive(1, 16)).unwrap();
+    assert_eq!(s.dependency_of(9), Some((1, 16)));
+    assert_eq!(s.dependency_of(7), Some((9, 16)));
+    assert_eq!(s.dependency_of(3), Some((1, 16)));
+    assert_eq!(s.stats().depth, 3);
+    assert_eq!(s.stats().flattened, 1);
+}
+
+#[test]
+fn moving_a_stream_under_its_own_descendant_needs_no_flattening() {
+    // RFC 7540 §5.3.3 at the bound: 1 ─ 3 ─ 5, then 1 on 5. 5 moves up to
+    // the root first, so 1 ─ 3 fits under it.
+    let mut s = ready_within(shallow(3), &[1, 3, 5]);
+    s.set_dependency(3, dep(1, 16)).unwrap();
+    s.set_dependency(5, dep(3, 16)).unwrap();
+    s.set_dependency(1, dep(5, 16)).unwrap();
+    assert_eq!(s.dependency_of(5), Some((0, 16)));
+    assert_eq!(s.dependency_of(1), Some((5, 16)));
+    assert_eq!(s.dependency_of(3), Some((1, 16)));
+    assert_eq!(s.stats().depth, 3);
+    assert_eq!(s.stats().flattened, 0);
+}
+
+#[test]
+fn the_depth_shrinks_when_deep_streams_are_evicted_or_moved_up() {
+    let limits = PriorityLimits {
+        max_closed: 0,
+        ..shallow(3)
+    };
+    let mut s = ready_within(limits, &[1, 3, 5]);
+    s.set_dependency(3, dep(1, 16)).unwrap();
+    s.set_dependency(5, dep(3, 16)).unwrap();
+    assert_eq!(s.stats().depth, 3);
+    s.close(3);
+    assert_eq!(s.dependency_of(5), Some((1, 16)));
+    assert_eq!(s.stats().depth, 2);
+    s.set_dependency(5, dep(0, 16)).unwrap();
+    assert_eq!(s.stats().depth, 1);
+}
+
+#[test]
+fn flattenings_are_still_counted_after_the_switch_to_rfc9218() {
+    let mut s = ready_within(shallow(1), &[1, 3]);
+    s.set_dependency(3, dep(1, 16)).unwrap();
+    assert_eq!(s.dependency_of(3), Some((0, 16)));
+    s.use_rfc9218();
+    assert_eq!(s.stats().flattened, 1);
+    assert_eq!(s.stats().depth, 0);
+}
+
+#[test]
+fn a_depth_bound_of_zero_still_admits_streams_on_the_root() {
+    let mut s = ready_within(shallow(0), &[1, 3]);
+    s.set_dependency(3, dep(1, 16)).unwrap();
+    assert_eq!(s.dependency_of(3), Some((0, 16)));
+    assert_eq!(s.stats().depth, 1);
+}

@@ -24,13 +24,13 @@
 //!
 //! `next` and `sent` are O(d · log k): d the depth of the served stream,
 //! k the largest number of active siblings on its path (each level is one
-//! `BTreeSet` operation). Flat and shallow trees (Firefox's grouping
-//! nodes, streams on the root) make that O(log n). The depth is bounded
-//! by the node bound, not by a constant: a client that chains its streams
-//! (each one dependent on the previous) pays for the chain it built, and
-//! only on streams it made depend on not-ready ancestors: about 95 ns per
-//! level (`benches/h2_priority.rs`, `rfc7540-chain`), so some 30 µs per
-//! frame at the default bound of 300 nodes.
+//! queue operation, O(1) where the served child stays first, as in a
+//! chain; see `queue.rs`). The depth is bounded by `max_depth` (16 by
+//! default), so this is O(log n) whatever tree the client builds: about
+//! 25 ns per level of a chain (`benches/h2_priority.rs`, `rfc7540-chain`).
+//! Without the bound a client could chain its streams, each dependent on
+//! the previous, and make every frame walk the whole tree: 1 ms per
+//! frame for a 10,000-stream chain before the bound, 0.4 µs with it.
 //!
 //! # Bounds
 //!
@@ -39,7 +39,25 @@
 //! oldest closed or idle node is evicted and its children move to its
 //! parent (RFC 7540 §5.3.4); when only open streams remain, a PRIORITY
 //! frame for an idle stream is refused instead. Both are counted.
+//!
+//! No node is more than `max_depth` levels below the root. Each node
+//! keeps the height of its subtree (its children are ordered by height,
+//! so the tallest is at hand), updated up the ancestors whenever a
+//! subtree moves: O(max_depth · log k). Depths are not stored, since a
+//! move would change those of a whole subtree; walking up to the root is
+//! O(max_depth). Only attaching a subtree can deepen nodes: a dependency
+//! (HEADERS or PRIORITY, including the moves of RFC 7540 §5.3.3) and an
+//! exclusive dependency adopting its parent's children; eviction and
+//! §5.3.3's moving up only raise them. A subtree that would reach below
+//! the bound goes under the ancestor of its named parent where it just
+//! fits, keeping its shape, and an exclusive dependency does not adopt a
+//! child that would no longer fit below it. Both are counted as
+//! flattenings. Chrome, which chains every request in priority order, is
+//! the only browser whose trees reach the bound: streams past the 15th
+//! in flight share by weight instead of going out one after another.
 
+use super::ids::IdHashing;
+use super::queue::Queue;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The root of the tree: the "non-existent stream 0" of RFC 7540 §5.3.1.
@@ -84,10 +102,14 @@ struct Node {
     kind: Kind,
     parent: u32,
     weight: u16,
-    /// Every child, active or not (for exclusive insertion and eviction).
-    children: BTreeSet<u32>,
+    /// Every child, active or not (for exclusive insertion and eviction),
+    /// as (height, stream): the last is the tallest.
+    children: BTreeSet<(usize, u32)>,
+    /// Levels in this node's subtree, itself included: 1 for a leaf. The
+    /// root's height less one is the depth of the tree.
+    height: usize,
     /// The active children, first to be served first.
-    queue: BTreeSet<QueueKey>,
+    queue: Queue<QueueKey>,
     /// This node's key in its parent's queue, while active.
     queued: Option<QueueKey>,
     /// Virtual finish time of this node among its siblings, kept while it
@@ -107,7 +129,8 @@ impl Node {
             parent,
             weight,
             children: BTreeSet::new(),
-            queue: BTreeSet::new(),
+            height: 1,
+            queue: Queue::new(),
             queued: None,
             finish: 0,
             clock: 0,
@@ -130,12 +153,13 @@ pub(super) struct Bounds {
     pub(super) max_nodes: usize,
     pub(super) max_closed: usize,
     pub(super) max_idle: usize,
+    pub(super) max_depth: usize,
 }
 
 /// A dependency tree for one connection.
 #[derive(Debug)]
 pub(super) struct Tree {
-    nodes: HashMap<u32, Node>,
+    nodes: HashMap<u32, Node, IdHashing>,
     bounds: Bounds,
     /// Closed nodes, oldest first: retirement sequence → stream.
     closed: BTreeMap<u64, u32>,
@@ -147,11 +171,20 @@ pub(super) struct Tree {
     pub(super) evicted: u64,
     /// Idle nodes not created because only open streams were left.
     pub(super) refused: u64,
+    /// Nodes placed higher than the client asked, to stay within
+    /// `max_depth`.
+    pub(super) flattened: u64,
 }
 
 impl Tree {
+    /// A tree holding only the root. A `max_depth` below 1 is taken as 1:
+    /// streams on the root must fit.
     pub(super) fn new(bounds: Bounds) -> Self {
-        let mut nodes = HashMap::new();
+        let bounds = Bounds {
+            max_depth: bounds.max_depth.max(1),
+            ..bounds
+        };
+        let mut nodes = HashMap::with_hasher(IdHashing::default());
         nodes.insert(ROOT, Node::new(Kind::Root, ROOT, DEFAULT_WEIGHT));
         Self {
             nodes,
@@ -161,12 +194,20 @@ impl Tree {
             seq: 0,
             evicted: 0,
             refused: 0,
+            flattened: 0,
         }
     }
 
     /// Nodes in the tree, not counting the root.
     pub(super) fn len(&self) -> usize {
         self.nodes.len().saturating_sub(1)
+    }
+
+    /// Levels below the root: 0 when empty, at most `max_depth`.
+    pub(super) fn depth(&self) -> usize {
+        self.nodes
+            .get(&ROOT)
+            .map_or(0, |root| root.height.saturating_sub(1))
     }
 
     fn tick(&mut self) -> u64 {
@@ -255,33 +296,48 @@ impl Tree {
         if self.descends_from(parent, stream) {
             let kept = self.nodes.get(&parent).map_or(DEFAULT_WEIGHT, |n| n.weight);
             self.detach(parent);
-            self.attach(parent, previous, kept);
+            // Moving up: the bound holds without flattening.
+            self.place(parent, previous, kept);
         }
         self.detach(stream);
-        self.attach(stream, parent, weight);
-        if exclusive {
+        let placed = self.place(stream, parent, weight);
+        // A stream placed higher than asked does not take the children of
+        // the ancestor it landed under: they are not the streams the
+        // client named, and taking them would push them a level deeper.
+        if exclusive && placed == parent {
             // RFC 7540 §5.3.1: "The exclusive flag causes the stream to
             // become the sole dependency of its parent stream, causing other
             // dependencies to become dependent on the exclusive stream."
-            let siblings: Vec<u32> = self
-                .nodes
-                .get(&parent)
-                .map(|n| {
-                    n.children
-                        .iter()
-                        .copied()
-                        .filter(|&c| c != stream)
-                        .collect()
-                })
-                .unwrap_or_default();
-            for sibling in siblings {
-                let kept = self
-                    .nodes
-                    .get(&sibling)
-                    .map_or(DEFAULT_WEIGHT, |n| n.weight);
-                self.detach(sibling);
-                self.attach(sibling, stream, kept);
+            self.adopt(stream, parent);
+        }
+    }
+
+    /// Moves the children of `parent` other than `stream` under `stream`,
+    /// in stream id order. A child whose subtree would then reach below
+    /// `max_depth` stays where it is, and is counted as flattened.
+    fn adopt(&mut self, stream: u32, parent: u32) {
+        let mut siblings: Vec<(u32, u16, usize)> = self
+            .nodes
+            .get(&parent)
+            .map(|p| {
+                p.children
+                    .iter()
+                    .filter(|&&(_, c)| c != stream)
+                    .filter_map(|&(h, c)| self.nodes.get(&c).map(|n| (c, n.weight, h)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        siblings.sort_unstable_by_key(|&(c, _, _)| c);
+        // Adoption leaves `stream` where it is, so the room below it is
+        // the same for every sibling.
+        let room = self.bounds.max_depth.saturating_sub(self.depth_of(stream));
+        for (sibling, kept, height) in siblings {
+            if height > room {
+                self.flattened = self.flattened.saturating_add(1);
+                continue;
             }
+            self.detach(sibling);
+            self.attach(sibling, stream, kept);
         }
     }
 
@@ -300,19 +356,27 @@ impl Tree {
         None
     }
 
-    /// Charges `bytes` sent on `stream` to it and its ancestors.
+    /// Charges `bytes` sent on `stream` to it and its ancestors. One node
+    /// lookup per level: each node found re-keys the child charged before
+    /// it in its queue, then is charged itself.
     pub(super) fn sent(&mut self, stream: u32, bytes: usize) {
         let bytes = u64::try_from(bytes).unwrap_or(u64::MAX);
+        // The child charged last: its key in `at`'s queue (if queued), its
+        // new key, and its finish time before the charge.
+        let mut charged: Option<(Option<QueueKey>, QueueKey, u64)> = None;
         let mut at = stream;
         for _ in 0..self.nodes.len() {
-            if at == ROOT {
-                return;
-            }
             let fresh = self.tick();
             let Some(node) = self.nodes.get_mut(&at) else {
                 return;
             };
-            let parent = node.parent;
+            if let Some((Some(old), new, start)) = charged {
+                node.queue.rekey(&old, new);
+                node.clock = node.clock.max(start);
+            }
+            if at == ROOT {
+                return;
+            }
             let cost = bytes.saturating_mul(SCALE) / u64::from(node.weight.max(1));
             let start = node.finish;
             node.finish = start.saturating_add(cost);
@@ -321,10 +385,80 @@ impl Tree {
             if old.is_some() {
                 node.queued = Some(new);
             }
-            if let (Some(old), Some(p)) = (old, self.nodes.get_mut(&parent)) {
-                p.queue.remove(&old);
-                p.queue.insert(new);
-                p.clock = p.clock.max(start);
+            charged = Some((old, new, start));
+            at = node.parent;
+        }
+    }
+
+    /// Puts a detached `stream` (with its subtree) under `parent`, or, if
+    /// its subtree would then reach below `max_depth`, under the ancestor
+    /// of `parent` at which it just fits, counting a flattening. Returns
+    /// the parent it went under. O(max_depth).
+    ///
+    /// RFC 7540 §5.3.4 lets an endpoint drop prioritization state: "under
+    /// high load, prioritization state can be discarded to limit resource
+    /// commitments. In extreme cases, an endpoint could even discard
+    /// prioritization state for active or reserved streams." Placing a
+    /// stream higher up its named parent's branch drops only the levels
+    /// beyond the bound: it still waits for every ancestor it keeps, and
+    /// shares with the others below the lowest of them by weight.
+    fn place(&mut self, stream: u32, parent: u32, weight: u16) -> u32 {
+        let height = self.nodes.get(&stream).map_or(1, |n| n.height);
+        // The deepest a parent may be: a stream on the root (depth 0) has
+        // room for `max_depth` levels.
+        let deepest = self.bounds.max_depth.saturating_sub(height);
+        let depth = self.depth_of(parent);
+        let mut placed = parent;
+        if depth > deepest {
+            for _ in deepest..depth {
+                placed = self.nodes.get(&placed).map_or(ROOT, |n| n.parent);
+            }
+            self.flattened = self.flattened.saturating_add(1);
+        }
+        self.attach(stream, placed, weight);
+        placed
+    }
+
+    /// Levels between `node` and the root: 0 for the root, 1 for a stream
+    /// on it. O(max_depth).
+    fn depth_of(&self, node: u32) -> usize {
+        let mut depth = 0;
+        let mut at = node;
+        for _ in 0..self.nodes.len() {
+            if at == ROOT {
+                break;
+            }
+            match self.nodes.get(&at) {
+                Some(n) => at = n.parent,
+                None => break,
+            }
+            depth += 1;
+        }
+        depth
+    }
+
+    /// Recomputes the height of `at` and of its ancestors after the
+    /// children of `at` changed, stopping where nothing changes.
+    /// O(max_depth · log k).
+    fn regrow(&mut self, mut at: u32) {
+        for _ in 0..self.nodes.len() {
+            let Some(node) = self.nodes.get_mut(&at) else {
+                return;
+            };
+            let height = node
+                .children
+                .last()
+                .map_or(1, |&(h, _)| h.saturating_add(1));
+            let old = node.height;
+            if height == old || at == ROOT {
+                node.height = height;
+                return;
+            }
+            node.height = height;
+            let parent = node.parent;
+            if let Some(p) = self.nodes.get_mut(&parent) {
+                p.children.remove(&(old, at));
+                p.children.insert((height, at));
             }
             at = parent;
         }
@@ -393,18 +527,20 @@ impl Tree {
         let Some(node) = self.nodes.get_mut(&stream) else {
             return;
         };
-        let (parent, queued) = (node.parent, node.queued.take());
+        let (parent, queued, height) = (node.parent, node.queued.take(), node.height);
         if let Some(p) = self.nodes.get_mut(&parent) {
-            p.children.remove(&stream);
+            p.children.remove(&(height, stream));
             if let Some(key) = queued {
                 p.queue.remove(&key);
             }
         }
         self.refresh(parent);
+        self.regrow(parent);
     }
 
-    /// Puts a detached `stream` (with its subtree) under `parent`. Its
-    /// virtual time restarts at the new parent's clock.
+    /// Puts a detached `stream` (with its subtree) under `parent`, where
+    /// the caller has checked it fits within `max_depth`. Its virtual time
+    /// restarts at the new parent's clock.
     fn attach(&mut self, stream: u32, parent: u32, weight: u16) {
         let Some(node) = self.nodes.get_mut(&stream) else {
             return;
@@ -412,18 +548,22 @@ impl Tree {
         node.parent = parent;
         node.weight = weight;
         node.finish = 0;
+        let height = node.height;
         if let Some(p) = self.nodes.get_mut(&parent) {
-            p.children.insert(stream);
+            p.children.insert((height, stream));
         }
+        self.regrow(parent);
         self.refresh(stream);
     }
 
+    /// A new leaf on the root, where it always fits (`max_depth` ≥ 1).
     fn insert(&mut self, stream: u32, kind: Kind) {
         self.nodes
             .insert(stream, Node::new(kind, ROOT, DEFAULT_WEIGHT));
         if let Some(root) = self.nodes.get_mut(&ROOT) {
-            root.children.insert(stream);
+            root.children.insert((1, stream));
         }
+        self.regrow(ROOT);
         self.refresh(stream);
     }
 
@@ -505,11 +645,12 @@ impl Tree {
         let Some(node) = self.nodes.remove(&stream) else {
             return;
         };
-        let children: Vec<(u32, u16)> = node
+        let mut children: Vec<(u32, u16)> = node
             .children
             .iter()
-            .filter_map(|&c| self.nodes.get(&c).map(|n| (c, n.weight)))
+            .filter_map(|&(_, c)| self.nodes.get(&c).map(|n| (c, n.weight)))
             .collect();
+        children.sort_unstable_by_key(|&(c, _)| c);
         let total: u32 = children.iter().map(|&(_, w)| u32::from(w)).sum();
         for (child, weight) in children {
             let share = u32::from(node.weight) * u32::from(weight) / total.max(1);
@@ -518,6 +659,7 @@ impl Tree {
                 // The child's key pointed into the removed node's queue.
                 c.queued = None;
             }
+            // One level up: the bound holds without flattening.
             self.attach(child, node.parent, share);
         }
     }
