@@ -253,8 +253,7 @@ impl Connection {
         // fields of the HEADERS frame (the scheduler ignores them once the
         // client has used RFC 9218).
         if let Some(p) = head.field(b"priority").and_then(crate::h2::Priority::parse) {
-            self.sched
-                .set_priority(id.value(), super::recv::scheduler_priority(p));
+            self.sched.set_priority(id.value(), p);
         } else if let Some(d) = dependency {
             // Self-dependency was refused before the block was decoded.
             let _ = self.sched.set_dependency(

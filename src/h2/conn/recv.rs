@@ -187,7 +187,7 @@ impl Connection {
                 // (the MAY of treating it as an error is not taken).
                 if let Some(p) = u.priority() {
                     self.sched
-                        .set_priority(u.prioritized_stream_id().value(), scheduler_priority(p));
+                        .set_priority(u.prioritized_stream_id().value(), p);
                 }
                 Ok(())
             }
@@ -513,12 +513,4 @@ impl Connection {
 /// Is the stream still being worked on (a response not yet complete)?
 fn state_in_progress(state: &State) -> bool {
     !matches!(state, State::HalfClosedLocal { .. })
-}
-
-/// The scheduler's form of an RFC 9218 priority.
-pub(super) fn scheduler_priority(p: crate::h2::Priority) -> crate::h2::priority::Priority {
-    crate::h2::priority::Priority {
-        urgency: p.urgency,
-        incremental: p.incremental,
-    }
 }

@@ -68,28 +68,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use tree::{Bounds, DEFAULT_WEIGHT, Tree};
 
-/// RFC 9218 priority parameters of one response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Priority {
-    /// `u`: 0 (most urgent) to 7 (background); larger values are treated
-    /// as 7. RFC 9218 §4.1: "The default is 3."
-    pub urgency: u8,
-    /// `i`: the client can use the response in parts. RFC 9218 §4.2:
-    /// "The default value of the incremental parameter is `false`".
-    pub incremental: bool,
-}
-
-impl Default for Priority {
-    /// RFC 9218 §4: "When receiving an HTTP request that does not carry
-    /// these priority parameters, a server SHOULD act as if their default
-    /// values were specified."
-    fn default() -> Self {
-        Self {
-            urgency: 3,
-            incremental: false,
-        }
-    }
-}
+/// RFC 9218 priority parameters of one response: the same type the
+/// `priority` header and PRIORITY_UPDATE parse into (urgency above 7 is
+/// treated as 7 here).
+pub use super::priority_field::Priority;
 
 /// An RFC 7540 §5.3 dependency, as carried by HEADERS or PRIORITY.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
