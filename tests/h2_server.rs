@@ -123,3 +123,42 @@ fn quit_drains_http2_with_two_goaways_and_finishes_the_stream_in_flight() {
         s.log.text()
     );
 }
+
+#[test]
+fn curl_http2_upgrades_a_get_to_h2c_and_keeps_a_post_on_http11() {
+    if !tool("curl") {
+        return;
+    }
+    let s = Server::start(&support::config(1, ""));
+    let url = format!("http://{}/", s.addr);
+    // RFC 7540 §3.2: Upgrade: h2c with HTTP2-Settings; 101; the response
+    // to the upgraded request comes on stream 1.
+    let (ok, out) = run(
+        "curl",
+        &["-sS", "--http2", "-w", " [%{http_version}]", &url],
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("protocol=HTTP/2") && out.ends_with("[2]"),
+        "{out}"
+    );
+    // A request with a body is not upgraded (we do not carry a body
+    // across the switch); it is served over HTTP/1.1.
+    let (ok, out) = run(
+        "curl",
+        &[
+            "-sS",
+            "--http2",
+            "-d",
+            "hi",
+            "-w",
+            " [%{http_version}]",
+            &url,
+        ],
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("protocol=HTTP/1.1 received=2") && out.ends_with("[1.1]"),
+        "{out}"
+    );
+}

@@ -69,8 +69,11 @@ impl Client {
                 if !c.wants_http2() {
                     return (Client::H1(c), served, more);
                 }
-                let (stream, initial) = (*c).into_http2();
-                let mut h2 = Box::new(H2Conn::new(stream, &initial, now, draining));
+                let (stream, initial, unwritten, upgrade) = (*c).into_http2();
+                let mut h2 = Box::new(match upgrade {
+                    Some(up) => H2Conn::upgraded(stream, unwritten, &initial, up, now, draining),
+                    None => H2Conn::new(stream, &initial, now, draining),
+                });
                 let (served2, more) = h2.on_ready(now, ctx, closing);
                 (Client::H2(h2), served + served2, more)
             }

@@ -87,6 +87,39 @@ struct Request {
     post: bool,
     body_bytes: u64,
     hang: bool,
+    /// The checked HTTP2-Settings payload of an `Upgrade: h2c` request we
+    /// accept.
+    h2c: Option<Vec<u8>>,
+}
+
+/// An accepted `Upgrade: h2c`: what the HTTP/2 side needs to answer the
+/// upgraded request on stream 1.
+#[derive(Debug)]
+pub(crate) struct H2cUpgrade {
+    pub(crate) settings: Vec<u8>,
+    pub(crate) head_only: bool,
+    pub(crate) hang: bool,
+}
+
+/// The HTTP2-Settings payload if `head` asks for `Upgrade: h2c` in a way
+/// we accept: exactly one valid HTTP2-Settings (RFC 7540 §3.2.1: a server
+/// "MUST NOT upgrade the connection to HTTP/2 if this header field is not
+/// present or if more than one is present"), and no request body (we do
+/// not buffer a body across the switch; such a request is served over
+/// HTTP/1.1, which the client must accept).
+fn h2c_upgrade(head: &h1::RequestHead) -> Option<Vec<u8>> {
+    let asks = head.upgrade.as_deref().is_some_and(|u| {
+        u.split(|&b| b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"h2c"))
+    });
+    if !asks || head.body != h1::BodyKind::Empty {
+        return None;
+    }
+    let mut values = head.headers.iter().filter(|(n, _)| n == "http2-settings");
+    let (Some((_, value)), None) = (values.next(), values.next()) else {
+        return None;
+    };
+    crate::h2::conn::parse_http2_settings(value)
 }
 
 /// A client connection.
@@ -109,6 +142,8 @@ pub(crate) struct Conn {
     /// No request has started on this connection yet (the HTTP/2 preface
     /// is only looked for then).
     first_request: bool,
+    /// An accepted h2c upgrade, handed to the HTTP/2 side.
+    upgrade: Option<H2cUpgrade>,
 }
 
 /// What a read pass ended on.
@@ -136,6 +171,7 @@ impl Conn {
             scheduled: None,
             drain_by,
             first_request: true,
+            upgrade: None,
         };
         conn.set_deadline(now + REQUEST_TIMEOUT);
         if let Some(t) = drain_by {
@@ -157,9 +193,11 @@ impl Conn {
         self.phase == Phase::Http2
     }
 
-    /// The socket and the octets read so far, for the HTTP/2 side.
-    pub(crate) fn into_http2(self) -> (Stream, Vec<u8>) {
-        (self.stream, self.rbuf)
+    /// The socket, the octets read so far, output not yet written (the
+    /// 101 of an upgrade), and the upgrade, for the HTTP/2 side.
+    pub(crate) fn into_http2(self) -> (Stream, Vec<u8>, Vec<u8>, Option<H2cUpgrade>) {
+        let unwritten = self.wbuf[self.written..].to_vec();
+        (self.stream, self.rbuf, unwritten, self.upgrade)
     }
 
     /// The worker started draining: an idle connection gets until
@@ -330,12 +368,14 @@ impl Conn {
                             if head.expect_continue {
                                 h1::encode_continue(&mut self.wbuf);
                             }
+                            let h2c = if closing { None } else { h2c_upgrade(&head) };
                             self.request = Some(Request {
                                 head_only: head.method == "HEAD",
                                 keep_alive: head.keep_alive,
                                 post: head.method == "POST",
                                 body_bytes: 0,
                                 hang: head.target == HANG_PATH,
+                                h2c,
                             });
                         }
                         h1::Event::Data(data) => {
@@ -345,7 +385,23 @@ impl Conn {
                         }
                         h1::Event::Trailers(_) => {}
                         h1::Event::End => {
-                            if let Some(req) = self.request.take() {
+                            if let Some(mut req) = self.request.take() {
+                                if let Some(settings) = req.h2c.take() {
+                                    // RFC 7540 §3.2: 101, then HTTP/2 on
+                                    // this connection; stream 1 carries
+                                    // the response.
+                                    self.wbuf.extend_from_slice(
+                                        b"HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: h2c\r\n\r\n",
+                                    );
+                                    self.upgrade = Some(H2cUpgrade {
+                                        settings,
+                                        head_only: req.head_only,
+                                        hang: req.hang,
+                                    });
+                                    self.phase = Phase::Http2;
+                                    offset += used;
+                                    break;
+                                }
                                 ctx.hang |= req.hang;
                                 let keep_alive =
                                     req.keep_alive && !closing && self.drain_by.is_none();

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use crate::h2::conn::{Config, Connection, Event};
 use crate::h2::{ErrorCode, StreamId};
 
-use super::conn::{Context, READ_BUDGET};
+use super::conn::{Context, H2cUpgrade, READ_BUDGET};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
 
@@ -37,6 +37,11 @@ struct Pending {
 pub(crate) struct H2Conn {
     stream: Stream,
     conn: Connection,
+    /// Octets to write before the engine's output: the 101 of an h2c
+    /// upgrade not yet written when the connection switched.
+    prefix: Vec<u8>,
+    /// The request of an h2c upgrade, answered on stream 1.
+    upgraded: Option<Pending>,
     rbuf: Vec<u8>,
     requests: HashMap<u32, Pending>,
     closed: bool,
@@ -52,6 +57,8 @@ impl H2Conn {
         let mut conn = Self {
             stream,
             conn: Connection::new(Config::default(), now),
+            prefix: Vec::new(),
+            upgraded: None,
             rbuf: vec![0; READ_CHUNK],
             requests: HashMap::new(),
             closed: false,
@@ -64,6 +71,45 @@ impl H2Conn {
             conn.begin_drain(now);
         }
         conn
+    }
+
+    /// Take over after an accepted `Upgrade: h2c`: `unwritten` is what is
+    /// left of our 101, `initial` what the client sent after its request.
+    pub(crate) fn upgraded(
+        stream: Stream,
+        unwritten: Vec<u8>,
+        initial: &[u8],
+        up: H2cUpgrade,
+        now: Instant,
+        draining: bool,
+    ) -> Self {
+        let conn = match Connection::new_upgraded(Config::default(), now, &up.settings) {
+            Ok(c) => c,
+            // The settings were checked before the 101 was sent.
+            Err(_) => Connection::new(Config::default(), now),
+        };
+        let mut h2 = Self {
+            stream,
+            conn,
+            prefix: unwritten,
+            upgraded: Some(Pending {
+                head_only: up.head_only,
+                post: false,
+                received: 0,
+                hang: up.hang,
+            }),
+            rbuf: vec![0; READ_CHUNK],
+            requests: HashMap::new(),
+            closed: false,
+            draining: false,
+            deadline: now + IDLE_TIMEOUT,
+            scheduled: None,
+        };
+        h2.conn.recv(initial, now);
+        if draining {
+            h2.begin_drain(now);
+        }
+        h2
     }
 
     pub(crate) fn stream_mut(&mut self) -> &mut Stream {
@@ -130,6 +176,9 @@ impl H2Conn {
         }
         let mut served = 0;
         let mut more = false;
+        if let Some(p) = self.upgraded.take() {
+            served += self.answer(StreamId::new(1), p, ctx);
+        }
         loop {
             let read = self.read(now);
             served += self.respond(ctx, now);
@@ -183,6 +232,23 @@ impl H2Conn {
 
     /// Write what the engine has until done or the socket would block.
     fn flush(&mut self) -> WriteEnd {
+        while !self.prefix.is_empty() {
+            match self.stream.write(&self.prefix) {
+                Ok(0) => {
+                    self.closed = true;
+                    return WriteEnd::Blocked;
+                }
+                Ok(n) => {
+                    self.prefix.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return WriteEnd::Blocked,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.closed = true;
+                    return WriteEnd::Blocked;
+                }
+            }
+        }
         loop {
             let out = self.conn.pending_output();
             if out.is_empty() {

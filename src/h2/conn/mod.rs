@@ -26,11 +26,13 @@ mod headers;
 mod recv;
 mod send;
 mod stream;
+mod upgrade;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 pub use defence::{BudgetConfig, Counters, DefenceConfig};
+pub use upgrade::parse_http2_settings;
 
 use super::error::{Error, ErrorCode};
 use super::flow::{DEFAULT_WINDOW, RecvWindow, SendWindow};

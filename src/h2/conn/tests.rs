@@ -982,3 +982,53 @@ fn an_empty_headers_flood_is_answered_with_enhance_your_calm() {
         Some(ENHANCE_YOUR_CALM)
     );
 }
+
+// RFC 7540 §3.2: h2c upgrade
+
+#[test]
+fn an_upgraded_connection_answers_the_request_on_stream_1_after_the_preface() {
+    let now = Instant::now();
+    // INITIAL_WINDOW_SIZE = 10 from the HTTP2-Settings field applies at once.
+    let settings = crate::h2::conn::parse_http2_settings(b"AAQAAAAK").unwrap();
+    let mut conn = Connection::new_upgraded(Config::default(), now, &settings).unwrap();
+    conn.send_headers(StreamId::new(1), 200, &[], false)
+        .unwrap();
+    conn.send_data(StreamId::new(1), &[b'x'; 100], true)
+        .unwrap();
+    let mut b = PREFACE.to_vec();
+    SettingsFrame::new(&[]).encode(&mut b);
+    conn.recv(&b, now);
+    assert!(conn.error().is_none());
+    let out = conn.pending_output().to_vec();
+    let mut at = 0;
+    let mut data = 0;
+    let mut kinds = Vec::new();
+    while let Some(h) = FrameHeader::parse(&out[at..]) {
+        kinds.push(h.kind());
+        if h.kind() == FrameType::DATA {
+            assert_eq!(h.stream_id().value(), 1);
+            data += h.length();
+        }
+        at += h.frame_len();
+    }
+    assert_eq!(kinds[0], FrameType::SETTINGS, "our preface first");
+    assert_eq!(data, 10, "the client's window from HTTP2-Settings");
+    // A new client stream must be above 1.
+    let mut b = Vec::new();
+    let mut enc = Encoder::default();
+    let mut block = Vec::new();
+    enc.encode([HeaderField::new(b":method", b"GET")], &mut block);
+    Headers::new(StreamId::new(1), &block)
+        .end_headers()
+        .encode(&mut b);
+    let n = conn.pending_output().len();
+    conn.consume_output(n);
+    conn.recv(&b, now);
+    // Stream 1 is half-closed (remote) since the upgrade: §5.1 makes
+    // another HEADERS on it a stream error of type STREAM_CLOSED.
+    let out = conn.pending_output().to_vec();
+    let h = FrameHeader::parse(&out).unwrap();
+    assert_eq!(h.kind(), FrameType::RST_STREAM);
+    assert_eq!(h.stream_id().value(), 1);
+    assert_eq!(&out[9..13], &STREAM_CLOSED.to_be_bytes());
+}
