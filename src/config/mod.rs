@@ -19,6 +19,7 @@
 //! bind sockets, drop privileges or set up logging; the supervisor does.
 
 mod error;
+mod http;
 mod listen;
 mod locate;
 mod raw;
@@ -34,6 +35,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 pub use error::{ConfigError, ErrorKind};
+pub use http::HttpConfig;
 pub use listen::{Listen, ListenAddress, MAX_LISTENERS, Tls};
 use raw::{RawConfig, RawLog, Seconds, Workers};
 
@@ -76,6 +78,7 @@ pub struct Config {
     /// A worker exits after serving this many requests; 0 = never.
     pub max_requests: u64,
     /// Logging.
+    pub http: HttpConfig,
     pub log: LogConfig,
 }
 
@@ -175,6 +178,7 @@ impl<'a> Checker<'a> {
                 .map(|pid| self.path(pid, "pid"))
                 .transpose()?,
             max_requests: self.max_requests(raw.max_requests.as_ref())?,
+            http: self.http(raw.http)?,
             log: self.log(raw.log)?,
         })
     }

@@ -25,6 +25,7 @@ pub(super) struct RawConfig {
     pub(super) group: Option<Spanned<String>>,
     pub(super) pid: Option<Spanned<String>>,
     pub(super) max_requests: Option<Spanned<i64>>,
+    pub(super) http: Option<RawHttp>,
     pub(super) log: Option<RawLog>,
 }
 
@@ -44,6 +45,17 @@ pub(super) struct RawListen {
 pub(super) struct RawTls {
     pub(super) cert: Spanned<String>,
     pub(super) key: Spanned<String>,
+}
+
+/// The `[http]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHttp {
+    pub(super) max_connections: Option<Spanned<i64>>,
+    pub(super) header_timeout: Option<Spanned<Seconds>>,
+    pub(super) keepalive_timeout: Option<Spanned<Seconds>>,
+    pub(super) write_timeout: Option<Spanned<Seconds>>,
+    pub(super) drain_linger: Option<Spanned<Seconds>>,
 }
 
 /// The `[log]` table.

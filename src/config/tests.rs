@@ -149,7 +149,7 @@ fn unknown_top_level_key_is_rejected_by_name_with_line() {
     assert_eq!(
         err.to_string(),
         "conf/bicorn.toml:3:1: `wrokers`: unknown key (expected one of workers, listen, \
-         timeout, shutdown_timeout, upgrade_timeout, user, group, pid, max_requests, log)"
+         timeout, shutdown_timeout, upgrade_timeout, user, group, pid, max_requests, http, log)"
     );
     assert_eq!(err.kind(), ErrorKind::UnknownKey);
 }
@@ -429,4 +429,29 @@ fn load_errors_name_the_file_as_given() {
         err.to_string()
             .starts_with(&format!("{}:1:11: ", path.display()))
     );
+}
+
+#[test]
+fn http_section_defaults_and_values() {
+    let config = parse(LISTEN).unwrap();
+    assert_eq!(config.http, super::HttpConfig::default());
+    let config = parse(&format!(
+        "[http]\nmax_connections = 5\nheader_timeout = 2.5\nkeepalive_timeout = 10\nwrite_timeout = 3\ndrain_linger = 0.5\n{LISTEN}"
+    ))
+    .unwrap();
+    assert_eq!(config.http.max_connections, 5);
+    assert_eq!(config.http.header_timeout, Duration::from_millis(2500));
+    assert_eq!(config.http.keepalive_timeout, Duration::from_secs(10));
+    assert_eq!(config.http.write_timeout, Duration::from_secs(3));
+    assert_eq!(config.http.drain_linger, Duration::from_millis(500));
+}
+
+#[test]
+fn http_values_out_of_range_name_the_key() {
+    let err = error(&format!("[http]\nmax_connections = 0\n{LISTEN}"));
+    assert_eq!(err.key(), "http.max_connections");
+    let err = error(&format!("[http]\nheader_timeout = 0\n{LISTEN}"));
+    assert_eq!(err.key(), "http.header_timeout");
+    let err = error(&format!("[http]\nkeepalive = 3\n{LISTEN}"));
+    assert_eq!(err.key(), "http.keepalive");
 }

@@ -69,10 +69,13 @@ impl Client {
                 if !c.wants_http2() {
                     return (Client::H1(c), served, more);
                 }
+                let http = c.http();
                 let (stream, initial, unwritten, upgrade) = (*c).into_http2();
                 let mut h2 = Box::new(match upgrade {
-                    Some(up) => H2Conn::upgraded(stream, unwritten, &initial, up, now, draining),
-                    None => H2Conn::new(stream, &initial, now, draining),
+                    Some(up) => {
+                        H2Conn::upgraded(stream, unwritten, &initial, up, now, draining, http)
+                    }
+                    None => H2Conn::new(stream, &initial, now, draining, http),
                 });
                 let (served2, more) = h2.on_ready(now, ctx, closing);
                 (Client::H2(h2), served + served2, more)

@@ -13,20 +13,20 @@
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::config::HttpConfig;
 use crate::h1;
 
 use super::fault::HANG_PATH;
 use super::listener::Stream;
 
-/// Idle time allowed between keep-alive requests.
-const KEEPALIVE_IDLE: Duration = Duration::from_secs(75);
-/// Time allowed for a request head or body to arrive once started.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the read side is drained after the final response.
 const LINGER: Duration = Duration::from_secs(2);
 /// Unsent output above which the connection stops reading (backpressure).
 const MAX_PENDING_OUTPUT: usize = 256 * 1024;
 const READ_CHUNK: usize = 16 * 1024;
+/// Buffers larger than this are released when they empty, so an idle
+/// keep-alive connection costs almost nothing.
+const IDLE_BUFFER: usize = 4 * 1024;
 /// Most octets read from one connection per readiness pass, so one fast
 /// sender cannot starve the worker's other connections; the worker
 /// revisits a connection that stopped at this budget.
@@ -144,6 +144,7 @@ pub(crate) struct Conn {
     first_request: bool,
     /// An accepted h2c upgrade, handed to the HTTP/2 side.
     upgrade: Option<H2cUpgrade>,
+    http: HttpConfig,
 }
 
 /// What a read pass ended on.
@@ -158,7 +159,12 @@ enum ReadEnd {
 }
 
 impl Conn {
-    pub(crate) fn new(stream: Stream, now: Instant, drain_by: Option<Instant>) -> Self {
+    pub(crate) fn new(
+        stream: Stream,
+        now: Instant,
+        drain_by: Option<Instant>,
+        http: HttpConfig,
+    ) -> Self {
         let mut conn = Self {
             stream,
             rbuf: Vec::new(),
@@ -172,8 +178,9 @@ impl Conn {
             drain_by,
             first_request: true,
             upgrade: None,
+            http,
         };
-        conn.set_deadline(now + REQUEST_TIMEOUT);
+        conn.set_deadline(now + http.header_timeout);
         if let Some(t) = drain_by {
             conn.set_deadline(t);
         }
@@ -195,6 +202,10 @@ impl Conn {
 
     /// The socket, the octets read so far, output not yet written (the
     /// 101 of an upgrade), and the upgrade, for the HTTP/2 side.
+    pub(crate) fn http(&self) -> HttpConfig {
+        self.http
+    }
+
     pub(crate) fn into_http2(self) -> (Stream, Vec<u8>, Vec<u8>, Option<H2cUpgrade>) {
         let unwritten = self.wbuf[self.written..].to_vec();
         (self.stream, self.rbuf, unwritten, self.upgrade)
@@ -283,6 +294,11 @@ impl Conn {
                 break;
             }
             let drained = self.written == self.wbuf.len();
+            if !drained && self.phase == Phase::Open {
+                // The client is not taking our output: it has
+                // write_timeout to start reading again.
+                self.set_deadline(now + self.http.write_timeout);
+            }
             if self.phase == Phase::Open && drained && (paused || end == ReadEnd::Backpressure) {
                 continue;
             }
@@ -316,26 +332,18 @@ impl Conn {
             if *total >= READ_BUDGET {
                 return ReadEnd::Budget;
             }
-            let len = self.rbuf.len();
-            self.rbuf.resize(len + READ_CHUNK, 0);
-            match self.stream.read(&mut self.rbuf[len..]) {
-                Ok(0) => {
-                    self.rbuf.truncate(len);
-                    return ReadEnd::Eof;
-                }
+            // Read into the stack and keep only what arrived: an idle
+            // connection then holds no read buffer at all.
+            let mut chunk = [0u8; READ_CHUNK];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return ReadEnd::Eof,
                 Ok(n) => {
-                    self.rbuf.truncate(len + n);
+                    self.rbuf.extend_from_slice(&chunk[..n]);
                     *total += n;
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.rbuf.truncate(len);
-                    return ReadEnd::WouldBlock;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.rbuf.truncate(len),
-                Err(_) => {
-                    self.rbuf.truncate(len);
-                    return ReadEnd::Eof;
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadEnd::WouldBlock,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return ReadEnd::Eof,
             }
         }
     }
@@ -424,20 +432,23 @@ impl Conn {
             }
         }
         self.rbuf.drain(..offset);
+        if self.rbuf.is_empty() && self.rbuf.capacity() > IDLE_BUFFER {
+            self.rbuf = Vec::new();
+        }
         if self.phase == Phase::Open {
             let next = if self.is_idle() {
                 match self.drain_by {
                     Some(t) => t,
-                    None => now + KEEPALIVE_IDLE,
+                    None => now + self.http.keepalive_timeout,
                 }
             } else {
-                now + REQUEST_TIMEOUT
+                now + self.http.header_timeout
             };
             if served > 0 || offset > 0 {
                 self.set_deadline(next);
             }
         } else if self.phase == Phase::Finishing {
-            self.set_deadline(now + REQUEST_TIMEOUT);
+            self.set_deadline(now + self.http.write_timeout);
         }
         (served, paused)
     }
@@ -454,6 +465,9 @@ impl Conn {
         }
         self.wbuf.clear();
         self.written = 0;
+        if self.wbuf.capacity() > IDLE_BUFFER {
+            self.wbuf = Vec::new();
+        }
         Ok(())
     }
 

@@ -10,8 +10,9 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use crate::config::HttpConfig;
 use crate::h2::conn::{Config, Connection, Event};
 use crate::h2::{ErrorCode, StreamId};
 
@@ -20,8 +21,6 @@ use super::fault::HANG_PATH;
 use super::listener::Stream;
 
 const READ_CHUNK: usize = 16 * 1024;
-/// Idle time allowed with no stream open.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 
 /// A request being received (a POST body still arriving).
 #[derive(Debug, Clone, Copy)]
@@ -42,29 +41,42 @@ pub(crate) struct H2Conn {
     prefix: Vec<u8>,
     /// The request of an h2c upgrade, answered on stream 1.
     upgraded: Option<Pending>,
-    rbuf: Vec<u8>,
     requests: HashMap<u32, Pending>,
     closed: bool,
     draining: bool,
+    /// Idle deadline (no stream open for keepalive_timeout).
     deadline: Instant,
     scheduled: Option<Instant>,
+    http: HttpConfig,
+    /// The last time a write made progress (or output was empty).
+    last_write: Instant,
+    /// Output is waiting for the socket (the last write would block).
+    write_blocked: bool,
 }
 
 impl H2Conn {
     /// Take over a connection whose first octets (`initial`, starting with
     /// the client preface) were read by the HTTP/1.1 side.
-    pub(crate) fn new(stream: Stream, initial: &[u8], now: Instant, draining: bool) -> Self {
+    pub(crate) fn new(
+        stream: Stream,
+        initial: &[u8],
+        now: Instant,
+        draining: bool,
+        http: HttpConfig,
+    ) -> Self {
         let mut conn = Self {
             stream,
             conn: Connection::new(Config::default(), now),
             prefix: Vec::new(),
             upgraded: None,
-            rbuf: vec![0; READ_CHUNK],
             requests: HashMap::new(),
             closed: false,
             draining: false,
-            deadline: now + IDLE_TIMEOUT,
+            deadline: now + http.keepalive_timeout,
             scheduled: None,
+            http,
+            last_write: now,
+            write_blocked: false,
         };
         conn.conn.recv(initial, now);
         if draining {
@@ -82,6 +94,7 @@ impl H2Conn {
         up: H2cUpgrade,
         now: Instant,
         draining: bool,
+        http: HttpConfig,
     ) -> Self {
         let conn = match Connection::new_upgraded(Config::default(), now, &up.settings) {
             Ok(c) => c,
@@ -98,12 +111,14 @@ impl H2Conn {
                 received: 0,
                 hang: up.hang,
             }),
-            rbuf: vec![0; READ_CHUNK],
             requests: HashMap::new(),
             closed: false,
             draining: false,
-            deadline: now + IDLE_TIMEOUT,
+            deadline: now + http.keepalive_timeout,
             scheduled: None,
+            http,
+            last_write: now,
+            write_blocked: false,
         };
         h2.conn.recv(initial, now);
         if draining {
@@ -131,10 +146,13 @@ impl H2Conn {
     /// A heap entry to add, when the next deadline is earlier than any
     /// already scheduled.
     pub(crate) fn take_new_deadline(&mut self) -> Option<Instant> {
-        let next = match self.conn.next_deadline() {
+        let mut next = match self.conn.next_deadline() {
             Some(t) => t.min(self.deadline),
             None => self.deadline,
         };
+        if self.write_blocked {
+            next = next.min(self.last_write + self.http.write_timeout);
+        }
         match self.scheduled {
             Some(at) if at <= next => None,
             _ => {
@@ -149,12 +167,21 @@ impl H2Conn {
             self.scheduled = None;
         }
         self.conn.on_deadline(now);
+        if self.write_blocked && now >= self.last_write + self.http.write_timeout {
+            // The client stopped reading: free the connection.
+            log::debug!(
+                "h2 connection closed: no write progress for {:?}",
+                self.http.write_timeout
+            );
+            self.closed = true;
+            return;
+        }
         if now >= self.deadline && self.conn.open_streams() == 0 {
             // Idle: say goodbye properly, then close once flushed.
             self.begin_drain(now);
-            self.deadline = now + IDLE_TIMEOUT;
+            self.deadline = now + self.http.keepalive_timeout;
         }
-        self.flush();
+        self.flush(now);
     }
 
     /// Readiness. Returns the requests answered.
@@ -182,7 +209,7 @@ impl H2Conn {
         loop {
             let read = self.read(now);
             served += self.respond(ctx, now);
-            let write = self.flush();
+            let write = self.flush(now);
             if self.closed {
                 return (served, false);
             }
@@ -217,11 +244,12 @@ impl H2Conn {
             if total >= READ_BUDGET {
                 return ReadEnd::Budget;
             }
-            match self.stream.read(&mut self.rbuf) {
+            let mut chunk = [0u8; READ_CHUNK];
+            match self.stream.read(&mut chunk) {
                 Ok(0) => return ReadEnd::Eof,
                 Ok(n) => {
                     total += n;
-                    self.conn.recv(&self.rbuf[..n], now);
+                    self.conn.recv(&chunk[..n], now);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadEnd::WouldBlock,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -231,7 +259,7 @@ impl H2Conn {
     }
 
     /// Write what the engine has until done or the socket would block.
-    fn flush(&mut self) -> WriteEnd {
+    fn flush(&mut self, now: Instant) -> WriteEnd {
         while !self.prefix.is_empty() {
             match self.stream.write(&self.prefix) {
                 Ok(0) => {
@@ -240,8 +268,12 @@ impl H2Conn {
                 }
                 Ok(n) => {
                     self.prefix.drain(..n);
+                    self.last_write = now;
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return WriteEnd::Blocked,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.write_blocked = true;
+                    return WriteEnd::Blocked;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => {
                     self.closed = true;
@@ -255,6 +287,8 @@ impl H2Conn {
                 if self.conn.is_done() {
                     self.closed = true;
                 }
+                self.write_blocked = false;
+                self.last_write = now;
                 return WriteEnd::Drained;
             }
             match self.stream.write(out) {
@@ -262,8 +296,14 @@ impl H2Conn {
                     self.closed = true;
                     return WriteEnd::Blocked;
                 }
-                Ok(n) => self.conn.consume_output(n),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return WriteEnd::Blocked,
+                Ok(n) => {
+                    self.conn.consume_output(n);
+                    self.last_write = now;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.write_blocked = true;
+                    return WriteEnd::Blocked;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     log::debug!("h2 write failed: {e}");
@@ -284,7 +324,7 @@ impl H2Conn {
                     head,
                     end_stream,
                 } => {
-                    self.deadline = now + IDLE_TIMEOUT;
+                    self.deadline = now + self.http.keepalive_timeout;
                     let pending = Pending {
                         head_only: head.is_head(),
                         post: head.method() == b"POST",

@@ -52,9 +52,6 @@ const MAX_LISTENERS: usize = crate::config::MAX_LISTENERS;
 const FIRST_CONN: usize = FIRST_LISTENER + MAX_LISTENERS;
 /// Longest poll wait: the heartbeat must move even when nothing happens.
 const TICK: Duration = Duration::from_millis(500);
-/// How long an idle keep-alive connection is kept once draining, so that a
-/// request the client sent as the drain began is still answered.
-const DRAIN_LINGER: Duration = Duration::from_secs(1);
 /// Most connections accepted per listener event; the listener is
 /// level-triggered, so the rest are taken on the next turn (or by another
 /// worker) and one worker cannot swallow a whole backlog at once.
@@ -180,6 +177,8 @@ struct Worker<'a> {
     accepting: bool,
     /// Accepting paused after EMFILE/ENFILE, until this instant.
     accept_resume: Option<Instant>,
+    /// Accepting paused at max_connections, until a connection closes.
+    full: bool,
     last_accept_error_log: Option<Instant>,
     slot: Slot<'a>,
     master_pipe: OwnedFd,
@@ -235,6 +234,7 @@ impl<'a> Worker<'a> {
             accepting: false,
             accept_resume: None,
             last_accept_error_log: None,
+            full: false,
             slot: setup.slot,
             master_pipe: setup.master_pipe,
             signal_rx: std::fs::File::from(rx),
@@ -404,7 +404,7 @@ impl<'a> Worker<'a> {
         self.wake_master();
         for token in self.conns.tokens() {
             if let Some(conn) = self.conns.get(token) {
-                conn.begin_drain(now, now + DRAIN_LINGER);
+                conn.begin_drain(now, now + self.config.http.drain_linger);
             }
             self.after_io(token, now);
         }
@@ -416,15 +416,28 @@ impl<'a> Worker<'a> {
             if !self.accepting {
                 return;
             }
+            if self.conns.live >= self.config.http.max_connections {
+                // Full: stop taking connections, so that the other
+                // workers (woken instead, EPOLLEXCLUSIVE) take the load.
+                log::debug!(
+                    "{} connections open (max_connections): not accepting",
+                    self.conns.live
+                );
+                self.pause_accepting();
+                self.full = true;
+                return;
+            }
             let Some(acceptor) = self.acceptors.get(index) else {
                 return;
             };
             match acceptor.accept() {
                 Ok(stream) => {
+                    let http = self.config.http;
                     let conn = Client::H1(Box::new(Conn::new(
                         stream,
                         now,
-                        self.drain.map(|_| now + DRAIN_LINGER),
+                        self.drain.map(|_| now + http.drain_linger),
+                        http,
                     )));
                     let (token, _) = self.conns.insert(conn);
                     let registered = self.conns.get(token).map(|c| {
@@ -518,6 +531,16 @@ impl<'a> Worker<'a> {
         if conn.is_closed() {
             if let Some(mut conn) = self.conns.remove(token) {
                 let _ = self.poll.registry().deregister(conn.stream_mut());
+            }
+            if self.full
+                && self.conns.live < self.config.http.max_connections
+                && self.drain.is_none()
+                && self.accept_resume.is_none()
+            {
+                self.full = false;
+                if let Err(e) = self.start_accepting() {
+                    log::error!("cannot resume accepting: {e}");
+                }
             }
             self.slot.set_connections(self.conns.live as u64);
             return;
