@@ -23,6 +23,7 @@ mod http;
 mod listen;
 mod locate;
 mod raw;
+mod route;
 #[cfg(test)]
 mod tests;
 
@@ -38,6 +39,7 @@ pub use error::{ConfigError, ErrorKind};
 pub use http::HttpConfig;
 pub use listen::{Listen, ListenAddress, MAX_LISTENERS, Tls};
 use raw::{RawConfig, RawLog, Seconds, Workers};
+pub use route::Route;
 
 /// Workers when `workers` is not set.
 const DEFAULT_WORKERS: usize = 2;
@@ -78,6 +80,7 @@ pub struct Config {
     /// A worker exits after serving this many requests; 0 = never.
     pub max_requests: u64,
     /// Logging.
+    pub routes: Vec<Route>,
     pub http: HttpConfig,
     pub log: LogConfig,
 }
@@ -178,6 +181,7 @@ impl<'a> Checker<'a> {
                 .map(|pid| self.path(pid, "pid"))
                 .transpose()?,
             max_requests: self.max_requests(raw.max_requests.as_ref())?,
+            routes: self.routes(raw.route)?,
             http: self.http(raw.http)?,
             log: self.log(raw.log)?,
         })

@@ -25,8 +25,17 @@ pub(super) struct RawConfig {
     pub(super) group: Option<Spanned<String>>,
     pub(super) pid: Option<Spanned<String>>,
     pub(super) max_requests: Option<Spanned<i64>>,
+    pub(super) route: Option<Vec<RawRoute>>,
     pub(super) http: Option<RawHttp>,
     pub(super) log: Option<RawLog>,
+}
+
+/// One `[[route]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRoute {
+    pub(super) path: Spanned<String>,
+    pub(super) root: Spanned<String>,
 }
 
 /// One `[[listen]]` table.

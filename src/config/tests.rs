@@ -149,7 +149,7 @@ fn unknown_top_level_key_is_rejected_by_name_with_line() {
     assert_eq!(
         err.to_string(),
         "conf/bicorn.toml:3:1: `wrokers`: unknown key (expected one of workers, listen, \
-         timeout, shutdown_timeout, upgrade_timeout, user, group, pid, max_requests, http, log)"
+         timeout, shutdown_timeout, upgrade_timeout, user, group, pid, max_requests, route, http, log)"
     );
     assert_eq!(err.kind(), ErrorKind::UnknownKey);
 }
@@ -454,4 +454,27 @@ fn http_values_out_of_range_name_the_key() {
     assert_eq!(err.key(), "http.header_timeout");
     let err = error(&format!("[http]\nkeepalive = 3\n{LISTEN}"));
     assert_eq!(err.key(), "http.keepalive");
+}
+
+#[test]
+fn routes_need_a_slash_path_and_an_existing_directory() {
+    let dir = std::env::temp_dir().join(format!("bicorn-route-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok = format!(
+        "[[route]]\npath = \"/\"\nroot = \"{}\"\n{LISTEN}",
+        dir.display()
+    );
+    let config = parse(&ok).unwrap();
+    assert_eq!(config.routes.len(), 1);
+    assert_eq!(config.routes[0].root, std::fs::canonicalize(&dir).unwrap());
+    let err = error(&format!(
+        "[[route]]\npath = \"x\"\nroot = \"{}\"\n{LISTEN}",
+        dir.display()
+    ));
+    assert_eq!(err.key(), "route[0].path");
+    let err = error(&format!(
+        "[[route]]\npath = \"/\"\nroot = \"/nonexistent-bicorn\"\n{LISTEN}"
+    ));
+    assert_eq!(err.key(), "route[0].root");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -18,6 +18,7 @@ use crate::h1;
 
 use super::fault::HANG_PATH;
 use super::listener::Stream;
+use super::respond::Responder;
 
 /// How long the read side is drained after the final response.
 const LINGER: Duration = Duration::from_secs(2);
@@ -35,15 +36,15 @@ pub(crate) const READ_BUDGET: usize = 256 * 1024;
 /// Per-worker state shared by its connections.
 #[derive(Debug)]
 pub(crate) struct Context {
-    identity: String,
+    pub(crate) responder: Responder,
     date: h1::DateCache,
     hang: bool,
 }
 
 impl Context {
-    pub(crate) fn new(pid: u32, generation: u32) -> Self {
+    pub(crate) fn new(pid: u32, generation: u32, routes: Vec<crate::config::Route>) -> Self {
         Self {
-            identity: format!("pid={pid} generation={generation}"),
+            responder: Responder::new(format!("pid={pid} generation={generation}"), routes),
             date: h1::DateCache::new(SystemTime::now()),
             hang: false,
         }
@@ -57,11 +58,6 @@ impl Context {
     /// Note a request for the test fault's hang path.
     pub(crate) fn request_hang(&mut self, hang: bool) {
         self.hang |= hang;
-    }
-
-    /// `pid=… generation=…`, for response bodies.
-    pub(crate) fn identity(&self) -> &str {
-        &self.identity
     }
 }
 
@@ -82,6 +78,8 @@ enum Phase {
 
 #[derive(Debug)]
 struct Request {
+    method: String,
+    target: String,
     head_only: bool,
     keep_alive: bool,
     post: bool,
@@ -97,6 +95,8 @@ struct Request {
 #[derive(Debug)]
 pub(crate) struct H2cUpgrade {
     pub(crate) settings: Vec<u8>,
+    pub(crate) method: Vec<u8>,
+    pub(crate) target: Vec<u8>,
     pub(crate) head_only: bool,
     pub(crate) hang: bool,
 }
@@ -384,6 +384,8 @@ impl Conn {
                                 body_bytes: 0,
                                 hang: head.target == HANG_PATH,
                                 h2c,
+                                method: head.method,
+                                target: head.target,
                             });
                         }
                         h1::Event::Data(data) => {
@@ -403,6 +405,8 @@ impl Conn {
                                     );
                                     self.upgrade = Some(H2cUpgrade {
                                         settings,
+                                        method: req.method.clone().into_bytes(),
+                                        target: req.target.clone().into_bytes(),
                                         head_only: req.head_only,
                                         hang: req.hang,
                                     });
@@ -413,7 +417,7 @@ impl Conn {
                                 ctx.hang |= req.hang;
                                 let keep_alive =
                                     req.keep_alive && !closing && self.drain_by.is_none();
-                                respond(&mut self.wbuf, ctx, &req, keep_alive);
+                                respond(&mut self.wbuf, ctx, &req, keep_alive, now);
                                 served += 1;
                                 if !keep_alive {
                                     self.phase = Phase::Finishing;
@@ -498,23 +502,33 @@ impl Conn {
     }
 }
 
-/// The built-in responder.
-fn respond(out: &mut Vec<u8>, ctx: &mut Context, req: &Request, keep_alive: bool) {
-    let body = if req.post {
-        format!(
-            "bicorn worker {} protocol=HTTP/1.1 received={}\n",
-            ctx.identity, req.body_bytes
-        )
+/// Answer `req` through the worker's responder.
+fn respond(out: &mut Vec<u8>, ctx: &mut Context, req: &Request, keep_alive: bool, now: Instant) {
+    let reply = ctx.responder.respond(
+        req.method.as_bytes(),
+        req.target.as_bytes(),
+        "HTTP/1.1",
+        req.post.then_some(req.body_bytes),
+        now,
+    );
+    let extra;
+    let mut fields: [(&str, &[u8]); 3] = [
+        ("server", b"bicorn"),
+        ("content-type", reply.content_type.as_bytes()),
+        ("", b""),
+    ];
+    let used = if let Some((name, value)) = &reply.extra {
+        extra = value.as_bytes();
+        fields[2] = (name, extra);
+        3
     } else {
-        format!("bicorn worker {} protocol=HTTP/1.1\n", ctx.identity)
+        2
     };
     let head = h1::ResponseHead {
-        status: 200,
-        headers: &[
-            ("server", b"bicorn"),
-            ("content-type", b"text/plain; charset=utf-8"),
-        ],
+        status: reply.status,
+        headers: &fields[..used],
     };
+    let body = reply.body.as_bytes();
     let date = ctx.date.get(SystemTime::now());
     h1::encode_head(
         &head,
@@ -524,6 +538,6 @@ fn respond(out: &mut Vec<u8>, ctx: &mut Context, req: &Request, keep_alive: bool
         out,
     );
     if !req.head_only {
-        out.extend_from_slice(body.as_bytes());
+        out.extend_from_slice(body);
     }
 }

@@ -23,8 +23,10 @@ use super::listener::Stream;
 const READ_CHUNK: usize = 16 * 1024;
 
 /// A request being received (a POST body still arriving).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Pending {
+    method: Vec<u8>,
+    path: Vec<u8>,
     head_only: bool,
     post: bool,
     received: u64,
@@ -106,6 +108,8 @@ impl H2Conn {
             conn,
             prefix: unwritten,
             upgraded: Some(Pending {
+                method: up.method.clone(),
+                path: up.target.clone(),
                 head_only: up.head_only,
                 post: false,
                 received: 0,
@@ -204,7 +208,7 @@ impl H2Conn {
         let mut served = 0;
         let mut more = false;
         if let Some(p) = self.upgraded.take() {
-            served += self.answer(StreamId::new(1), p, ctx);
+            served += self.answer(StreamId::new(1), &p, ctx, now);
         }
         loop {
             let read = self.read(now);
@@ -326,17 +330,35 @@ impl H2Conn {
                 } => {
                     self.deadline = now + self.http.keepalive_timeout;
                     let pending = Pending {
+                        method: if end_stream {
+                            Vec::new()
+                        } else {
+                            head.method().to_vec()
+                        },
+                        path: if end_stream {
+                            Vec::new()
+                        } else {
+                            head.path().unwrap_or_default().to_vec()
+                        },
                         head_only: head.is_head(),
                         post: head.method() == b"POST",
                         received: 0,
                         hang: head.path() == Some(HANG_PATH.as_bytes()),
                     };
-                    self.conn.recycle_fields(head.into_fields());
                     if end_stream {
-                        served += self.answer(stream, pending, ctx);
+                        // Answer from the head itself: no copy.
+                        served += self.answer_with(
+                            stream,
+                            &pending,
+                            head.method(),
+                            head.path().unwrap_or_default(),
+                            ctx,
+                            now,
+                        );
                     } else {
                         self.requests.insert(stream.value(), pending);
                     }
+                    self.conn.recycle_fields(head.into_fields());
                 }
                 Event::Data {
                     stream,
@@ -348,13 +370,13 @@ impl H2Conn {
                     }
                     self.conn.release_body(stream, data);
                     if end_stream && let Some(p) = self.requests.remove(&stream.value()) {
-                        served += self.answer(stream, p, ctx);
+                        served += self.answer(stream, &p, ctx, now);
                     }
                 }
                 Event::Trailers { stream, fields } => {
                     self.conn.recycle_fields(fields);
                     if let Some(p) = self.requests.remove(&stream.value()) {
-                        served += self.answer(stream, p, ctx);
+                        served += self.answer(stream, &p, ctx, now);
                     }
                 }
                 Event::Reset { stream, code } => {
@@ -369,35 +391,64 @@ impl H2Conn {
         served
     }
 
-    /// The built-in responder: 200 with the worker's identity.
-    fn answer(&mut self, stream: StreamId, p: Pending, ctx: &mut Context) -> u64 {
+    fn answer(&mut self, stream: StreamId, p: &Pending, ctx: &mut Context, now: Instant) -> u64 {
+        self.answer_with(stream, p, &p.method, &p.path, ctx, now)
+    }
+
+    /// Answer through the worker's responder.
+    fn answer_with(
+        &mut self,
+        stream: StreamId,
+        p: &Pending,
+        method: &[u8],
+        path: &[u8],
+        ctx: &mut Context,
+        now: Instant,
+    ) -> u64 {
         ctx.request_hang(p.hang);
-        let body = if p.post {
-            format!(
-                "bicorn worker {} protocol=HTTP/2 received={}\n",
-                ctx.identity(),
-                p.received
-            )
-        } else {
-            format!("bicorn worker {} protocol=HTTP/2\n", ctx.identity())
-        };
-        let length = body.len().to_string();
-        let fields: [(&[u8], &[u8]); 3] = [
+        let reply =
+            ctx.responder
+                .respond(method, path, "HTTP/2", p.post.then_some(p.received), now);
+        let body = reply.body.as_bytes();
+        let mut length_buf = [0u8; 20];
+        let length = decimal(body.len(), &mut length_buf);
+        let mut fields: [(&[u8], &[u8]); 4] = [
             (b"server", b"bicorn"),
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", length.as_bytes()),
+            (b"content-type", reply.content_type.as_bytes()),
+            (b"content-length", length),
+            (b"", b""),
         ];
+        let used = match &reply.extra {
+            Some((name, value)) => {
+                fields[3] = (name.as_bytes(), value.as_bytes());
+                4
+            }
+            None => 3,
+        };
         if self
             .conn
-            .send_headers(stream, 200, &fields, p.head_only)
+            .send_headers(stream, reply.status, &fields[..used], p.head_only)
             .is_err()
         {
             return 0; // reset meanwhile
         }
         if !p.head_only {
-            let _ = self.conn.send_data(stream, body.as_bytes(), true);
+            let _ = self.conn.send_data(stream, body, true);
         }
         1
+    }
+}
+
+/// `n` in decimal, in `buf`.
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
     }
 }
 

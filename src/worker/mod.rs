@@ -26,6 +26,7 @@ mod conn;
 mod fault;
 mod h2conn;
 mod listener;
+mod respond;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -227,7 +228,7 @@ impl<'a> Worker<'a> {
             .collect();
         let pid = std::process::id();
         Ok(Self {
-            ctx: conn::Context::new(pid, setup.generation),
+            ctx: conn::Context::new(pid, setup.generation, setup.config.routes.clone()),
             config: setup.config,
             poll,
             acceptors,
