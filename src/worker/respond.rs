@@ -65,6 +65,7 @@ impl Reply {
 #[derive(Debug)]
 struct Cached {
     data: Arc<[u8]>,
+    content_type: &'static str,
     len: u64,
     modified: Option<SystemTime>,
     checked: Instant,
@@ -75,7 +76,9 @@ struct Cached {
 pub(crate) struct Responder {
     identity: String,
     routes: Vec<Route>,
-    cache: HashMap<PathBuf, Cached>,
+    /// Small files by URL path: a hit within the revalidation second
+    /// costs no system call.
+    cache: HashMap<Vec<u8>, Cached>,
 }
 
 impl Responder {
@@ -123,6 +126,16 @@ impl Responder {
             r.extra = Some(("allow", "GET, HEAD".into()));
             return r;
         }
+        if let Some(c) = self.cache.get(path)
+            && now.duration_since(c.checked) < REVALIDATE
+        {
+            return Reply {
+                status: 200,
+                content_type: c.content_type,
+                extra: None,
+                body: Body::File(c.data.clone()),
+            };
+        }
         let Some(rel) = safe_relative(&path[prefix_len..]) else {
             return Reply::text(404, "not found\n");
         };
@@ -140,7 +153,7 @@ impl Responder {
             Ok(real) if real.starts_with(&root) => {}
             _ => return Reply::text(404, "not found\n"),
         }
-        match self.file(&file, now) {
+        match self.file(path, &file, now) {
             Some(data) => Reply {
                 status: 200,
                 content_type: content_type(&file),
@@ -151,12 +164,10 @@ impl Responder {
         }
     }
 
-    /// The file's contents, from the cache when fresh.
-    fn file(&mut self, file: &Path, now: Instant) -> Option<Arc<[u8]>> {
-        if let Some(c) = self.cache.get_mut(file) {
-            if now.duration_since(c.checked) < REVALIDATE {
-                return Some(c.data.clone());
-            }
+    /// The contents of `file` (URL `path`), reusing the cached copy when
+    /// its size and mtime are unchanged.
+    fn file(&mut self, path: &[u8], file: &Path, now: Instant) -> Option<Arc<[u8]>> {
+        if let Some(c) = self.cache.get_mut(path) {
             let meta = std::fs::metadata(file).ok()?;
             if meta.len() == c.len && meta.modified().ok() == c.modified {
                 c.checked = now;
@@ -173,9 +184,10 @@ impl Responder {
                 self.cache.clear();
             }
             self.cache.insert(
-                file.to_path_buf(),
+                path.to_vec(),
                 Cached {
                     data: data.clone(),
+                    content_type: content_type(file),
                     len: meta.len(),
                     modified: meta.modified().ok(),
                     checked: now,

@@ -450,6 +450,7 @@ impl Connection {
         if let Some(mut q) = self.queue_pool.pop() {
             q.clear();
             send.queued = q;
+            send.sent = 0;
         }
         send
     }

@@ -204,12 +204,12 @@ impl Connection {
                 continue;
             };
             let n = send
-                .queued
+                .pending()
                 .len()
                 .min(max_frame)
                 .min(conn_avail)
                 .min(send.window.available());
-            if n == 0 && !send.queued.is_empty() {
+            if n == 0 && !send.pending().is_empty() {
                 if conn_avail == 0 {
                     return; // every stream waits for the connection window
                 }
@@ -217,19 +217,19 @@ impl Connection {
                 continue;
             }
             let end_with_data =
-                n == send.queued.len() && send.end_queued && send.trailers.is_none();
+                n == send.pending().len() && send.end_queued && send.trailers.is_none();
             if n > 0 || end_with_data {
-                let mut frame = Data::new(id, &send.queued[..n]);
+                let mut frame = Data::new(id, &send.pending()[..n]);
                 if end_with_data {
                     frame = frame.end_stream();
                 }
                 frame.encode(&mut self.out);
                 send.window.consume(n);
-                send.queued.drain(..n);
+                send.advance(n);
                 self.conn_send.consume(n);
             }
             let sendable = send.is_sendable();
-            let done = send.queued.is_empty();
+            let done = send.pending().is_empty();
             let trailers = if done { send.trailers.take() } else { None };
             self.sched.sent(raw, n);
             if let Some(block) = trailers {

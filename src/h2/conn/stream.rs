@@ -67,8 +67,10 @@ pub(super) struct SendHalf {
     pub(super) window: SendWindow,
     /// Response HEADERS sent (a final status, not only 1xx).
     pub(super) head_sent: bool,
-    /// DATA queued, not yet framed.
+    /// DATA queued; `queued[sent..]` is not yet framed (a cursor, so that
+    /// framing a large body is linear, not a memmove per frame).
     pub(super) queued: Vec<u8>,
+    pub(super) sent: usize,
     /// END_STREAM goes out after `queued` (with a DATA frame, or with the
     /// trailers).
     pub(super) end_queued: bool,
@@ -77,11 +79,26 @@ pub(super) struct SendHalf {
 }
 
 impl SendHalf {
+    /// Queued octets not yet framed.
+    pub(super) fn pending(&self) -> &[u8] {
+        self.queued.get(self.sent..).unwrap_or_default()
+    }
+
+    /// `n` octets were framed.
+    pub(super) fn advance(&mut self, n: usize) {
+        self.sent += n;
+        if self.sent >= self.queued.len() {
+            self.queued.clear();
+            self.sent = 0;
+        }
+    }
+
     pub(super) fn new(window: SendWindow) -> Self {
         Self {
             window,
             head_sent: false,
             queued: Vec::new(),
+            sent: 0,
             end_queued: false,
             trailers: None,
         }
@@ -91,7 +108,7 @@ impl SendHalf {
     /// with stream window left, or an END_STREAM or trailers that need
     /// none? (The connection window is the connection's to check.)
     pub(super) fn is_sendable(&self) -> bool {
-        if self.queued.is_empty() {
+        if self.pending().is_empty() {
             self.end_queued || self.trailers.is_some()
         } else {
             self.window.available() > 0
