@@ -340,6 +340,11 @@ impl Conn {
                 Ok(n) => {
                     self.rbuf.extend_from_slice(&chunk[..n]);
                     *total += n;
+                    if n < chunk.len() && self.stream.drained_by_short_read() {
+                        // A short read emptied the socket; new data
+                        // raises a new edge (saves the EAGAIN read).
+                        return ReadEnd::WouldBlock;
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadEnd::WouldBlock,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

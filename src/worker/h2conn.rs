@@ -19,6 +19,7 @@ use crate::h2::{ErrorCode, StreamId};
 use super::conn::{Context, H2cUpgrade, READ_BUDGET};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
+use super::respond::Body;
 
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -254,6 +255,12 @@ impl H2Conn {
                 Ok(n) => {
                     total += n;
                     self.conn.recv(&chunk[..n], now);
+                    if n < chunk.len() && self.stream.drained_by_short_read() {
+                        // A short read emptied the socket: with
+                        // edge-triggered readiness, new data raises a new
+                        // event, so the EAGAIN read can be skipped.
+                        return ReadEnd::WouldBlock;
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadEnd::WouldBlock,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -433,7 +440,11 @@ impl H2Conn {
             return 0; // reset meanwhile
         }
         if !p.head_only {
-            let _ = self.conn.send_data(stream, body, true);
+            let _ = match reply.body {
+                // A cached file is framed straight from the cache.
+                Body::File(data) => self.conn.send_shared(stream, data, true),
+                Body::Text(_) => self.conn.send_data(stream, body, true),
+            };
         }
         1
     }

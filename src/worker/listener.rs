@@ -58,6 +58,15 @@ pub(crate) enum Stream {
 }
 
 impl Stream {
+    /// Does a read shorter than the buffer prove the socket is drained
+    /// for now? True for a plain socket; a layer with its own buffers
+    /// (TLS) must say false, and be read until WouldBlock.
+    pub(crate) fn drained_by_short_read(&self) -> bool {
+        match self {
+            Stream::Tcp(_) | Stream::Unix(_) => true,
+        }
+    }
+
     /// Half-close: send FIN, keep reading (lingering close).
     pub(crate) fn shutdown_write(&self) {
         let _ = match self {

@@ -51,6 +51,8 @@ const SIGNAL: Token = Token(0);
 const FIRST_LISTENER: usize = 1;
 const MAX_LISTENERS: usize = crate::config::MAX_LISTENERS;
 const FIRST_CONN: usize = FIRST_LISTENER + MAX_LISTENERS;
+/// How often a worker checks that its master is still its parent.
+const PARENT_CHECK: Duration = Duration::from_millis(100);
 /// Longest poll wait: the heartbeat must move even when nothing happens.
 const TICK: Duration = Duration::from_millis(500);
 /// Most connections accepted per listener event; the listener is
@@ -187,6 +189,8 @@ struct Worker<'a> {
     _signal_tx: OwnedFd,
     generation: u32,
     parent: Pid,
+    /// When the parent pid was last compared with the master's.
+    parent_checked: Instant,
     conns: Table,
     /// Connections to serve again without waiting for an event.
     revisit: VecDeque<Token>,
@@ -242,6 +246,7 @@ impl<'a> Worker<'a> {
             _signal_tx: tx,
             generation: setup.generation,
             parent: setup.master,
+            parent_checked: Instant::now(),
             conns: Table::default(),
             revisit: VecDeque::new(),
             deadlines: BinaryHeap::new(),
@@ -284,7 +289,10 @@ impl<'a> Worker<'a> {
                     );
                     return Ok(());
                 }
-            } else if nix::unistd::getppid() != self.parent {
+            } else if now.duration_since(self.parent_checked) >= PARENT_CHECK && {
+                self.parent_checked = now;
+                nix::unistd::getppid() != self.parent
+            } {
                 log::warn!("master is gone; draining");
                 self.begin_drain(now);
                 continue;

@@ -78,7 +78,9 @@ pub struct Config {
     pub max_control_output: usize,
     /// Unwritten output up to which the engine frames DATA, and at or
     /// above which the I/O layer should stop reading (see
-    /// [`Connection::wants_read`]): 64 KiB, enough for one large write.
+    /// [`Connection::wants_read`]): 32 KiB, a large write per system call
+    /// while keeping a busy connection's buffer (and so a worker's peak
+    /// memory with many connections) small.
     pub output_high_water: usize,
     /// Flood defences.
     pub defence: DefenceConfig,
@@ -95,7 +97,7 @@ impl Default for Config {
             settings_timeout: Duration::from_secs(10),
             shutdown_ping_timeout: Duration::from_secs(2),
             max_control_output: 64 << 10,
-            output_high_water: 64 << 10,
+            output_high_water: 32 << 10,
             defence: DefenceConfig::default(),
         }
     }

@@ -66,7 +66,36 @@ impl Connection {
         if !send.head_sent || send.end_queued || send.trailers.is_some() {
             return Err(SendError::NotSendable);
         }
-        send.queued.extend_from_slice(data);
+        send.push(data);
+        send.end_queued = end_stream;
+        if send.is_sendable() {
+            self.sched.set_ready(stream.value(), true);
+        }
+        Ok(())
+    }
+
+    /// Like [`send_data`](Self::send_data), for a body shared with other
+    /// responses (a cached file): it is framed from the shared buffer
+    /// without being copied into the stream's queue.
+    pub fn send_shared(
+        &mut self,
+        stream: StreamId,
+        data: std::sync::Arc<[u8]>,
+        end_stream: bool,
+    ) -> Result<(), SendError> {
+        let Some(send) = self.streams.get_mut(&stream.value()).and_then(State::send) else {
+            return Err(SendError::StreamGone);
+        };
+        if !send.head_sent || send.end_queued || send.trailers.is_some() {
+            return Err(SendError::NotSendable);
+        }
+        if send.pending().is_empty() {
+            send.queued.clear();
+            send.sent = 0;
+            send.shared = Some(data);
+        } else {
+            send.push(&data);
+        }
         send.end_queued = end_stream;
         if send.is_sendable() {
             self.sched.set_ready(stream.value(), true);

@@ -1,5 +1,7 @@
 //! One stream's state (RFC 9113 §5.1) and what each state holds.
 
+use std::sync::Arc;
+
 use super::super::flow::{RecvWindow, SendWindow};
 
 /// The state of a stream that has been opened by the client's HEADERS.
@@ -71,6 +73,9 @@ pub(super) struct SendHalf {
     /// framing a large body is linear, not a memmove per frame).
     pub(super) queued: Vec<u8>,
     pub(super) sent: usize,
+    /// A shared body sent without copying (a cached file); while it is
+    /// set, `queued` is empty and `sent` counts into it.
+    pub(super) shared: Option<Arc<[u8]>>,
     /// END_STREAM goes out after `queued` (with a DATA frame, or with the
     /// trailers).
     pub(super) end_queued: bool,
@@ -81,16 +86,33 @@ pub(super) struct SendHalf {
 impl SendHalf {
     /// Queued octets not yet framed.
     pub(super) fn pending(&self) -> &[u8] {
-        self.queued.get(self.sent..).unwrap_or_default()
+        match &self.shared {
+            Some(data) => data.get(self.sent..).unwrap_or_default(),
+            None => self.queued.get(self.sent..).unwrap_or_default(),
+        }
     }
 
     /// `n` octets were framed.
     pub(super) fn advance(&mut self, n: usize) {
         self.sent += n;
-        if self.sent >= self.queued.len() {
+        let len = self.shared.as_ref().map_or(self.queued.len(), |d| d.len());
+        if self.sent >= len {
             self.queued.clear();
+            self.shared = None;
             self.sent = 0;
         }
+    }
+
+    /// Append owned octets after whatever is pending.
+    pub(super) fn push(&mut self, data: &[u8]) {
+        if let Some(shared) = self.shared.take() {
+            // Rare: more data after a shared body; copy what is left.
+            self.queued.clear();
+            self.queued
+                .extend_from_slice(shared.get(self.sent..).unwrap_or_default());
+            self.sent = 0;
+        }
+        self.queued.extend_from_slice(data);
     }
 
     pub(super) fn new(window: SendWindow) -> Self {
@@ -99,6 +121,7 @@ impl SendHalf {
             head_sent: false,
             queued: Vec::new(),
             sent: 0,
+            shared: None,
             end_queued: false,
             trailers: None,
         }

@@ -1032,3 +1032,29 @@ fn an_upgraded_connection_answers_the_request_on_stream_1_after_the_preface() {
     assert_eq!(h.stream_id().value(), 1);
     assert_eq!(&out[9..13], &STREAM_CLOSED.to_be_bytes());
 }
+
+#[test]
+fn a_shared_body_is_framed_without_copying_into_the_queue() {
+    let mut c = Client::new();
+    c.frame(|b| WindowUpdate::new(StreamId::CONNECTION, 1 << 20).encode(b));
+    c.frame(|b| SettingsFrame::new(&[(SettingId::INITIAL_WINDOW_SIZE, 1 << 20)]).encode(b));
+    c.get(1, "/big");
+    c.events();
+    let body: std::sync::Arc<[u8]> = (0..100_000u32).map(|i| i as u8).collect::<Vec<_>>().into();
+    c.conn
+        .send_headers(StreamId::new(1), 200, &[], false)
+        .unwrap();
+    c.conn
+        .send_shared(StreamId::new(1), body.clone(), true)
+        .unwrap();
+    let mut got = Vec::new();
+    for _ in 0..10 {
+        for f in c.frames() {
+            if f.kind == FrameType::DATA {
+                got.extend_from_slice(&f.payload);
+            }
+        }
+    }
+    assert_eq!(&got[..], &body[..]);
+    assert_eq!(c.conn.open_streams(), 0);
+}
