@@ -97,3 +97,21 @@ fn a_route_serves_the_same_file_over_http2() {
     let out = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out, "<h1>bicorn</h1>\n 200 text/html; charset=utf-8");
 }
+
+#[test]
+fn the_shipped_config_serves_the_public_site() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let shipped = std::fs::read_to_string(format!("{root}/conf/bicorn.toml")).unwrap();
+    let config = shipped
+        .replace("address = \"127.0.0.1:8080\"", "address = \"127.0.0.1:0\"")
+        .replace("root = \"../public\"", &format!("root = \"{root}/public\""))
+        .replace("workers = \"auto\"", "workers = 1");
+    assert_ne!(
+        config, shipped,
+        "the test's replacements still match the shipped file"
+    );
+    let s = Server::start(&config);
+    let r = s.get("/");
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("bicorn is running"), "{}", r.body);
+}
