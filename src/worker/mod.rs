@@ -31,6 +31,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::io::{self, Read};
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mio::unix::SourceFd;
@@ -67,8 +68,9 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 pub struct WorkerSetup<'a> {
     /// The configuration of this worker's generation.
     pub config: Config,
-    /// Its copies of the listening sockets of that configuration.
-    pub listeners: Vec<(Listen, OwnedFd)>,
+    /// Its copies of the listening sockets of that configuration, each
+    /// with its TLS settings if it serves TLS (loaded by the master).
+    pub listeners: Vec<(Listen, OwnedFd, Option<Arc<rustls::ServerConfig>>)>,
     /// Its scoreboard slot.
     pub slot: Slot<'a>,
     /// Write end of the master's wake-up pipe: a byte there makes the
@@ -224,7 +226,7 @@ impl<'a> Worker<'a> {
         let acceptors = setup
             .listeners
             .into_iter()
-            .map(|(spec, fd)| Acceptor::new(&spec, fd))
+            .map(|(spec, fd, _tls)| Acceptor::new(&spec, fd))
             .collect();
         let pid = std::process::id();
         Ok(Self {
