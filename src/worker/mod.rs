@@ -10,6 +10,12 @@
 //! master kills a worker whose tick is older than `timeout`), and the poll
 //! timeout is capped so an idle worker still ticks twice a second.
 //!
+//! A connection accepted on a TLS listener is wrapped in a rustls server
+//! connection (`tls.rs`, with the settings the master loaded) and shakes
+//! hands before it speaks HTTP; ALPN then picks HTTP/2 or HTTP/1.1
+//! (`client.rs`). The wrapper keeps the edge-triggered rule: it reports
+//! `WouldBlock` only when the socket did.
+//!
 //! Signals (written to a self-pipe by `sys::signals`): QUIT starts a
 //! graceful drain, TERM and INT exit at once, USR1 reopens the log file. A
 //! worker whose master has gone (its parent pid changed) drains too.
@@ -26,6 +32,7 @@ mod conn;
 mod fault;
 mod h2conn;
 mod listener;
+mod tls;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -43,7 +50,6 @@ use crate::supervisor::scoreboard::{Slot, WorkerState};
 use crate::sys;
 
 use client::Client;
-use conn::Conn;
 use fault::Fault;
 use listener::Acceptor;
 
@@ -226,7 +232,7 @@ impl<'a> Worker<'a> {
         let acceptors = setup
             .listeners
             .into_iter()
-            .map(|(spec, fd, _tls)| Acceptor::new(&spec, fd))
+            .map(|(spec, fd, tls)| Acceptor::new(&spec, fd, tls))
             .collect();
         let pid = std::process::id();
         Ok(Self {
@@ -423,15 +429,11 @@ impl<'a> Worker<'a> {
             };
             match acceptor.accept() {
                 Ok(stream) => {
-                    let conn = Client::H1(Box::new(Conn::new(
-                        stream,
-                        now,
-                        self.drain.map(|_| now + DRAIN_LINGER),
-                    )));
+                    let conn = Client::new(stream, now, self.drain.map(|_| now + DRAIN_LINGER));
                     let (token, _) = self.conns.insert(conn);
                     let registered = self.conns.get(token).map(|c| {
                         self.poll.registry().register(
-                            c.stream_mut(),
+                            c.source_mut(),
                             token,
                             Interest::READABLE | Interest::WRITABLE,
                         )
@@ -519,7 +521,7 @@ impl<'a> Worker<'a> {
         };
         if conn.is_closed() {
             if let Some(mut conn) = self.conns.remove(token) {
-                let _ = self.poll.registry().deregister(conn.stream_mut());
+                let _ = self.poll.registry().deregister(conn.source_mut());
             }
             self.slot.set_connections(self.conns.live as u64);
             return;
