@@ -27,6 +27,8 @@ const LINGER: Duration = Duration::from_secs(2);
 /// Unsent output above which the connection stops reading (backpressure).
 const MAX_PENDING_OUTPUT: usize = 256 * 1024;
 const READ_CHUNK: usize = 16 * 1024;
+/// The first octet of a TLS connection (a handshake record, RFC 8446 §5.1).
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
 /// Most octets read from one connection per readiness pass, so one fast
 /// sender cannot starve the worker's other connections; the worker
 /// revisits a connection that stopped at this budget.
@@ -314,6 +316,20 @@ impl Conn {
             if self.rbuf.len() >= h1::H2_PREFACE.len() {
                 self.phase = Phase::Http2;
             }
+            return (0, false);
+        }
+        // A TLS client on a cleartext port: its first octet, a handshake
+        // record's type (22), can begin no request-line, but the decoder
+        // only judges a line once it has the line's end, which a
+        // ClientHello may not contain. Answer now rather than at the
+        // request timeout.
+        if self.first_request && self.rbuf.first() == Some(&TLS_HANDSHAKE_RECORD) {
+            log::debug!("bad request: TLS handshake on a cleartext port");
+            let e = h1::ParseError::InvalidRequestLine;
+            h1::error_response(&e, ctx.date.get(SystemTime::now()), &mut self.wbuf);
+            self.rbuf.clear();
+            self.phase = Phase::Finishing;
+            self.set_deadline(now + REQUEST_TIMEOUT);
             return (0, false);
         }
         while self.phase == Phase::Open {
