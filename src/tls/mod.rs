@@ -21,7 +21,10 @@
 //! - Session resumption: a per-listener session cache of
 //!   [`SESSION_CACHE_SIZE`] entries, and tickets. The ticket key is made
 //!   here, in the master, so every worker forked from it can decrypt the
-//!   tickets of the others; the cache is per worker process.
+//!   tickets of the others (each worker rotates it on its own after rustls'
+//!   6 hours, and a reload makes a new one: a ticket that no longer
+//!   decrypts costs a full handshake, nothing more); the cache is per
+//!   worker process.
 //!
 //! The crypto provider is rustls' *ring* one, not the default aws-lc-rs:
 //! ring builds with a C compiler alone, while aws-lc needs cmake and a

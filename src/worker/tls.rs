@@ -335,3 +335,198 @@ impl Handshake {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The readiness contract over a real (unix) socket pair, with a
+    //! rustls client on the other end, pumped by hand.
+
+    use std::io::{self, Read, Write};
+    use std::os::unix::net::UnixStream;
+    use std::sync::Arc;
+
+    use rustls::pki_types::{PrivateKeyDer, ServerName};
+    use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig};
+
+    use super::TlsStream;
+    use crate::worker::listener::Socket;
+
+    struct Pair {
+        server: TlsStream,
+        client: ClientConnection,
+        sock: UnixStream,
+        /// Plaintext the client received.
+        received: Vec<u8>,
+    }
+
+    fn pair(alpn: &[&[u8]]) -> Pair {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut server = ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+            )
+            .unwrap();
+        server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let mut roots = RootCertStore::empty();
+        roots.add(cert.der().clone()).unwrap();
+        let mut client = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        client.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        let (a, b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        b.set_nonblocking(true).unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        Pair {
+            server: TlsStream::new(
+                Socket::Unix(mio::net::UnixStream::from_std(a)),
+                Arc::new(server),
+            )
+            .unwrap(),
+            client: ClientConnection::new(Arc::new(client), name).unwrap(),
+            sock: b,
+            received: Vec::new(),
+        }
+    }
+
+    impl Pair {
+        /// Move the client's records to the socket and the server's to
+        /// the client, as far as both will go.
+        fn pump_client(&mut self) {
+            while self.client.wants_write() {
+                match self.client.write_tls(&mut self.sock) {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            loop {
+                match self.client.read_tls(&mut self.sock) {
+                    Ok(0) => break,
+                    Ok(_) => {
+                        self.client.process_new_packets().unwrap();
+                        // Ok(0) at a clean close, WouldBlock otherwise.
+                        let _ = self.client.reader().read_to_end(&mut self.received);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        }
+
+        fn handshake(&mut self) {
+            for _ in 0..10 {
+                self.pump_client();
+                if self.server.handshake().unwrap() && !self.client.is_handshaking() {
+                    self.pump_client();
+                    return;
+                }
+            }
+            panic!("handshake did not finish");
+        }
+
+        /// Plaintext the client received so far.
+        fn client_plaintext(&mut self) -> Vec<u8> {
+            std::mem::take(&mut self.received)
+        }
+    }
+
+    #[test]
+    fn alpn_h2_is_reported_once_the_handshake_is_done() {
+        let mut p = pair(&[b"h2"]);
+        p.handshake();
+        assert!(p.server.negotiated_h2());
+        let mut p = pair(&[b"http/1.1"]);
+        p.handshake();
+        assert!(!p.server.negotiated_h2());
+    }
+
+    #[test]
+    fn read_hands_out_every_buffered_record_before_would_block() {
+        let mut p = pair(&[]);
+        p.handshake();
+        // Three records arrive in one go; rustls decrypts them together.
+        let sent: Vec<u8> = (0..30_000u32).map(|i| i as u8).collect();
+        for chunk in sent.chunks(10_000) {
+            p.client.writer().write_all(chunk).unwrap();
+        }
+        p.pump_client();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1000];
+        loop {
+            match p.server.read(&mut buf) {
+                Ok(0) => panic!("EOF"),
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(got, sent, "nothing stranded in rustls at WouldBlock");
+    }
+
+    #[test]
+    fn write_blocks_only_on_a_full_socket_and_resumes_after_the_peer_reads() {
+        let mut p = pair(&[]);
+        p.handshake();
+        let sent: Vec<u8> = (0..4_000_000u32).map(|i| (i % 251) as u8).collect();
+        let (mut offset, mut got, mut blocked) = (0, Vec::new(), 0);
+        while got.len() < sent.len() {
+            while offset < sent.len() {
+                match p.server.write(&sent[offset..]) {
+                    Ok(n) => offset += n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        blocked += 1;
+                        break;
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            // What was accepted but queued goes out on the next call.
+            let _ = p.server.flush();
+            p.pump_client();
+            got.extend(p.client_plaintext());
+        }
+        assert!(blocked > 0, "the socket buffer never filled");
+        assert!(got == sent, "every octet arrives, in order");
+    }
+
+    #[test]
+    fn shutdown_write_sends_close_notify_and_reads_end_at_the_peers() {
+        let mut p = pair(&[]);
+        p.handshake();
+        p.server.write_all(b"bye").unwrap();
+        p.server.shutdown_write();
+        p.pump_client();
+        assert_eq!(p.client_plaintext(), b"bye");
+        // Ok(0), not UnexpectedEof: the close was a clean close_notify.
+        assert_eq!(p.client.reader().read(&mut [0u8; 16]).unwrap(), 0);
+        p.client.send_close_notify();
+        p.pump_client();
+        let mut buf = [0u8; 16];
+        assert_eq!(p.server.read(&mut buf).unwrap(), 0);
+    }
+
+    #[test]
+    fn cleartext_bytes_fail_the_handshake_with_an_alert() {
+        let mut p = pair(&[]);
+        p.sock
+            .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+            .unwrap();
+        let err = p.server.handshake().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        let mut alert = [0u8; 16];
+        let n = p.sock.read(&mut alert).unwrap();
+        assert_eq!(alert.get(..1), Some(&[21u8][..]), "{:?}", &alert[..n]);
+    }
+}
