@@ -4,8 +4,9 @@
 //!
 //! ```text
 //! main.rs ─► supervisor/ ─► worker/ ─► { h1/, h2/ ─► hpack/ } ─► http/
-//!                │              │
-//!                └──── sys/ ◄───┘        (the only place with `unsafe`)
+//!                │  │           │  │
+//!                │  └─► tls/ ◄──┘  │     (rustls settings, made by the master)
+//!                └──── sys/ ◄──────┘     (the only place with `unsafe`)
 //! ```
 //!
 //! - [`supervisor`]: the master. Binds or adopts the listening sockets,
@@ -20,6 +21,9 @@
 //!   request validation, priorities.
 //! - [`hpack`]: the sans-I/O HPACK (RFC 7541) header compression engine that
 //!   the HTTP/2 engine builds on.
+//! - [`tls`]: TLS settings the master loads for each TLS listener (rustls
+//!   with the ring provider: certificates, SNI, ALPN, resumption, the
+//!   generated self-signed certificate); workers get them ready-made.
 //! - [`config`]: the TOML file, as a serde mirror and a validated `Config`.
 //! - [`logging`]: the process-wide logger and log-file reopening.
 //! - [`sys`]: thin wrappers over the Unix calls that need `unsafe`.
@@ -31,4 +35,5 @@ pub mod hpack;
 pub mod logging;
 pub mod supervisor;
 pub mod sys;
+pub mod tls;
 pub mod worker;

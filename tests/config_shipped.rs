@@ -5,24 +5,27 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use bicorn::config::{Config, ListenAddress};
+use bicorn::config::{Config, ListenAddress, Tls};
 
 const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/conf/bicorn.toml");
 const CERT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cert.pem");
 const KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/key.pem");
 
 #[test]
-fn shipped_config_loads_and_listens_on_loopback_8080_in_cleartext() {
+fn shipped_config_listens_on_loopback_8080_in_cleartext_and_8443_self_signed() {
     let config = Config::load(Path::new(SHIPPED)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.source, Path::new(SHIPPED));
-    let [listen] = &config.listeners[..] else {
-        panic!("one listener, got {:?}", config.listeners);
+    let [http, https] = &config.listeners[..] else {
+        panic!("two listeners, got {:?}", config.listeners);
     };
     let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-    assert_eq!(listen.address, ListenAddress::Tcp(loopback));
-    assert_eq!(listen.backlog, 1024);
-    assert_eq!(listen.name, None);
-    assert_eq!(listen.tls, None);
+    assert_eq!(http.address, ListenAddress::Tcp(loopback));
+    assert_eq!(http.backlog, 1024);
+    assert_eq!(http.name, None);
+    assert_eq!(http.tls, None);
+    let loopback: SocketAddr = "127.0.0.1:8443".parse().unwrap();
+    assert_eq!(https.address, ListenAddress::Tcp(loopback));
+    assert_eq!(https.tls, Some(Tls::SelfSigned));
 }
 
 #[test]
@@ -37,13 +40,15 @@ fn shipped_config_uses_a_worker_per_cpu_and_default_timeouts() {
 }
 
 #[test]
-fn shipped_config_drops_no_privileges_and_writes_no_files() {
+fn shipped_config_drops_no_privileges_and_writes_only_its_state_beside_itself() {
     let config = Config::load(Path::new(SHIPPED)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.user, None);
     assert_eq!(config.group, None);
     assert_eq!(config.pid, None);
     assert_eq!(config.log.level, log::LevelFilter::Info);
     assert_eq!(config.log.file, None);
+    let conf = Path::new(SHIPPED).parent().unwrap();
+    assert_eq!(config.state_dir, conf.join("state"));
 }
 
 /// Each commented example, uncommented on its own, must still be a valid

@@ -5,7 +5,8 @@
 //! checks that build them: address syntax, backlog range, systemd-safe
 //! unique names, no duplicate addresses, and TLS certificate and key files
 //! that are readable and hold PEM of the right kind. It does not bind or
-//! load anything into rustls; the supervisor and workers do.
+//! load anything into rustls, and does not generate the self-signed
+//! certificate; the master does (see `crate::tls`).
 
 use std::collections::HashSet;
 use std::fmt;
@@ -18,7 +19,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use toml::Spanned;
 
-use super::raw::{RawListen, RawTls};
+use super::raw::{RawCertKey, RawListen, RawTls};
 use super::{Checker, ConfigError, ErrorKind};
 
 /// Default `listen` queue length for `listen(2)`.
@@ -71,10 +72,25 @@ impl FromStr for ListenAddress {
     }
 }
 
-/// Certificate chain and private key files of a TLS listener, checked to
-/// hold PEM of the right kind when the config was loaded.
+/// How a listener serves TLS.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tls {
+pub enum Tls {
+    /// Certificates to serve, in file order, never empty: the one whose
+    /// names match the client's SNI is chosen, the first when none does
+    /// (or the client sent no SNI).
+    Certs(Vec<CertKey>),
+    /// `tls = "self-signed"`: a certificate for `localhost`, `127.0.0.1`
+    /// and `::1` that the master generates once in `state_dir`.
+    SelfSigned,
+}
+
+/// The word that asks for a generated certificate: `tls = "self-signed"`.
+pub const SELF_SIGNED: &str = "self-signed";
+
+/// A certificate chain file and its private key file, checked to hold PEM
+/// of the right kind when the config was loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertKey {
     pub cert: PathBuf,
     pub key: PathBuf,
 }
@@ -204,14 +220,41 @@ impl Checker<'_> {
         })
     }
 
-    fn tls(&self, index: usize, raw: &RawTls) -> Result<Tls, ConfigError> {
-        let cert_key = format!("listen[{index}].tls.cert");
+    fn tls(&self, index: usize, raw: &Spanned<RawTls>) -> Result<Tls, ConfigError> {
+        let prefix = format!("listen[{index}].tls");
+        match raw.get_ref() {
+            RawTls::Word(word) if word == SELF_SIGNED => Ok(Tls::SelfSigned),
+            RawTls::Word(word) => Err(self.invalid(
+                raw.span(),
+                &prefix,
+                format!(
+                    "expected \"{SELF_SIGNED}\", a table {{ cert, key }} or an array of them, \
+                     got `{word}`"
+                ),
+            )),
+            RawTls::One(pair) => Ok(Tls::Certs(vec![self.cert_key(&prefix, pair)?])),
+            RawTls::Many(pairs) if pairs.is_empty() => Err(self.invalid(
+                raw.span(),
+                &prefix,
+                "an empty list serves no certificate; give at least one { cert, key }",
+            )),
+            RawTls::Many(pairs) => pairs
+                .iter()
+                .enumerate()
+                .map(|(i, pair)| self.cert_key(&format!("{prefix}[{i}]"), pair))
+                .collect::<Result<_, _>>()
+                .map(Tls::Certs),
+        }
+    }
+
+    fn cert_key(&self, prefix: &str, raw: &RawCertKey) -> Result<CertKey, ConfigError> {
+        let cert_key = format!("{prefix}.cert");
         let cert = self.path(&raw.cert, &cert_key)?;
         check_cert(&cert).map_err(|message| self.invalid(raw.cert.span(), &cert_key, message))?;
-        let key_key = format!("listen[{index}].tls.key");
+        let key_key = format!("{prefix}.key");
         let key = self.path(&raw.key, &key_key)?;
         check_key(&key).map_err(|message| self.invalid(raw.key.span(), &key_key, message))?;
-        Ok(Tls { cert, key })
+        Ok(CertKey { cert, key })
     }
 }
 

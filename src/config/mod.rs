@@ -9,9 +9,9 @@
 //! at its key, rather than when a worker first needs it. A `Config` that
 //! exists is therefore usable as it stands.
 //!
-//! Relative paths (`pid`, `log.file`, TLS files, unix socket paths) are
-//! resolved against the directory holding the config file and made
-//! absolute, so the server's working directory does not matter.
+//! Relative paths (`pid`, `log.file`, TLS files, `state_dir`, unix socket
+//! paths) are resolved against the directory holding the config file and
+//! made absolute, so the server's working directory does not matter.
 //!
 //! Every error is a [`ConfigError`] naming file, line, column and the
 //! dotted key path (`listen[1].backlog`). What the keys mean, and their
@@ -37,7 +37,7 @@ use toml::Spanned;
 
 pub use error::{ConfigError, ErrorKind};
 pub use http::HttpConfig;
-pub use listen::{Listen, ListenAddress, MAX_LISTENERS, Tls};
+pub use listen::{CertKey, Listen, ListenAddress, MAX_LISTENERS, SELF_SIGNED, Tls};
 use raw::{RawConfig, RawLog, Seconds, Workers};
 pub use route::Route;
 
@@ -52,6 +52,8 @@ const DEFAULT_UPGRADE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Shortest `timeout`: workers report a heartbeat about twice a second,
 /// so a shorter one would kill healthy workers.
 const MIN_HEARTBEAT_TIMEOUT: f64 = 1.0;
+/// Default `state_dir`, relative to the config file's directory.
+const DEFAULT_STATE_DIR: &str = "state";
 /// Longest accepted timeout: one day.
 const MAX_SECONDS: f64 = 86_400.0;
 
@@ -79,6 +81,9 @@ pub struct Config {
     pub pid: Option<PathBuf>,
     /// A worker exits after serving this many requests; 0 = never.
     pub max_requests: u64,
+    /// Where the master keeps files it makes itself (the self-signed
+    /// certificate); absolute. Created when first needed.
+    pub state_dir: PathBuf,
     /// Logging.
     pub routes: Vec<Route>,
     pub http: HttpConfig,
@@ -181,6 +186,10 @@ impl<'a> Checker<'a> {
                 .map(|pid| self.path(pid, "pid"))
                 .transpose()?,
             max_requests: self.max_requests(raw.max_requests.as_ref())?,
+            state_dir: match &raw.state_dir {
+                Some(dir) => self.path(dir, "state_dir")?,
+                None => self.resolve(Path::new(DEFAULT_STATE_DIR)),
+            },
             routes: self.routes(raw.route)?,
             http: self.http(raw.http)?,
             log: self.log(raw.log)?,

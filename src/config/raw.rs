@@ -25,6 +25,7 @@ pub(super) struct RawConfig {
     pub(super) group: Option<Spanned<String>>,
     pub(super) pid: Option<Spanned<String>>,
     pub(super) max_requests: Option<Spanned<i64>>,
+    pub(super) state_dir: Option<Spanned<String>>,
     pub(super) route: Option<Vec<RawRoute>>,
     pub(super) http: Option<RawHttp>,
     pub(super) log: Option<RawLog>,
@@ -45,13 +46,25 @@ pub(super) struct RawListen {
     pub(super) address: Spanned<String>,
     pub(super) backlog: Option<Spanned<i64>>,
     pub(super) name: Option<Spanned<String>>,
-    pub(super) tls: Option<RawTls>,
+    pub(super) tls: Option<Spanned<RawTls>>,
 }
 
-/// `tls = { cert = "...", key = "..." }` of a listener.
+/// A listener's `tls`, in one of its three written forms.
+#[derive(Debug)]
+pub(super) enum RawTls {
+    /// `tls = "self-signed"` (the word is checked later, with its span).
+    Word(String),
+    /// `tls = { cert = "...", key = "..." }`, or a `[listen.tls]` table.
+    One(RawCertKey),
+    /// `tls = [{ cert, key }, ...]`, or repeated `[[listen.tls]]` tables:
+    /// certificates chosen by SNI.
+    Many(Vec<RawCertKey>),
+}
+
+/// One certificate chain file and its private key file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawTls {
+pub(super) struct RawCertKey {
     pub(super) cert: Spanned<String>,
     pub(super) key: Spanned<String>,
 }
@@ -65,6 +78,38 @@ pub(super) struct RawHttp {
     pub(super) keepalive_timeout: Option<Spanned<Seconds>>,
     pub(super) write_timeout: Option<Spanned<Seconds>>,
     pub(super) drain_linger: Option<Spanned<Seconds>>,
+}
+
+impl<'de> Deserialize<'de> for RawTls {
+    /// Dispatches on the TOML type, then lets the derived `RawCertKey`
+    /// deserializer read the table(s), so that its unknown-key and
+    /// missing-key messages reach the operator unchanged.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TlsVisitor;
+
+        impl<'de> Visitor<'de> for TlsVisitor {
+            type Value = RawTls;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table { cert, key }, an array of such tables, or \"self-signed\"")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawTls, E> {
+                Ok(RawTls::Word(v.to_string()))
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawTls, A::Error> {
+                RawCertKey::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawTls::One)
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<RawTls, A::Error> {
+                Vec::<RawCertKey>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawTls::Many)
+            }
+        }
+
+        deserializer.deserialize_any(TlsVisitor)
+    }
 }
 
 /// The `[log]` table.

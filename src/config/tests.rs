@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use super::{Config, ConfigError, ErrorKind, ListenAddress};
+use super::{Config, ConfigError, ErrorKind, ListenAddress, Tls};
 
 mod listen;
 
@@ -82,6 +82,8 @@ fn minimal_config_takes_every_default() {
     assert_eq!(config.max_requests, 0);
     assert_eq!(config.log.level, log::LevelFilter::Info);
     assert_eq!(config.log.file, None);
+    let cwd = std::env::current_dir().unwrap();
+    assert_eq!(config.state_dir, cwd.join("conf/state"));
 }
 
 #[test]
@@ -96,6 +98,7 @@ user = "root"
 group = "root"
 pid = "/run/bicorn.pid"
 max_requests = 10000
+state_dir = "/var/lib/bicorn"
 
 [[listen]]
 address = "[::]:8080"
@@ -126,6 +129,7 @@ file = "/var/log/bicorn.log"
     assert_eq!((group.name.as_str(), group.gid), ("root", 0));
     assert_eq!(config.pid, Some(PathBuf::from("/run/bicorn.pid")));
     assert_eq!(config.max_requests, 10_000);
+    assert_eq!(config.state_dir, PathBuf::from("/var/lib/bicorn"));
     let [http, unix, https] = &config.listeners[..] else {
         panic!("three listeners, got {:?}", config.listeners);
     };
@@ -134,9 +138,14 @@ file = "/var/log/bicorn.log"
     assert_eq!(http.name.as_deref(), Some("http"));
     assert_eq!(unix.address, ListenAddress::Unix("/run/bicorn.sock".into()));
     assert_eq!(unix.name, None);
-    let tls = https.tls.as_ref().unwrap();
+    let Some(Tls::Certs(certs)) = &https.tls else {
+        panic!("certificate files, got {:?}", https.tls);
+    };
+    let [pair] = &certs[..] else {
+        panic!("one certificate, got {certs:?}");
+    };
     assert_eq!(
-        (tls.cert.as_path(), tls.key.as_path()),
+        (pair.cert.as_path(), pair.key.as_path()),
         (Path::new(CERT), Path::new(KEY))
     );
     assert_eq!(config.log.level, log::LevelFilter::Debug);
@@ -149,7 +158,8 @@ fn unknown_top_level_key_is_rejected_by_name_with_line() {
     assert_eq!(
         err.to_string(),
         "conf/bicorn.toml:3:1: `wrokers`: unknown key (expected one of workers, listen, \
-         timeout, shutdown_timeout, upgrade_timeout, user, group, pid, max_requests, route, http, log)"
+         timeout, shutdown_timeout, upgrade_timeout, user, group, pid, max_requests, \
+         state_dir, route, http, log)"
     );
     assert_eq!(err.kind(), ErrorKind::UnknownKey);
 }

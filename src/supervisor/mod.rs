@@ -31,6 +31,7 @@ use nix::sys::signal::Signal;
 
 use crate::config::{Config, ConfigError};
 use crate::sys;
+use crate::tls::{ServerConfigs, TlsError};
 
 use backoff::Backoff;
 use listeners::{Inherited, ListenError, Listener};
@@ -67,6 +68,11 @@ const FAST_STOP_GRACE: Duration = Duration::from_secs(3);
 pub enum StartError {
     /// The configuration is invalid.
     Config(ConfigError),
+    /// A TLS listener's certificate or key cannot be used.
+    Tls {
+        config: PathBuf,
+        error: Box<TlsError>,
+    },
     /// A listener could not be opened.
     Listen(ListenError),
     /// Anything else (pid file, log file, environment, privileges).
@@ -77,6 +83,7 @@ impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StartError::Config(e) => write!(f, "{e}"),
+            StartError::Tls { config, error } => write!(f, "{}: {error}", config.display()),
             StartError::Listen(e) => write!(f, "{e}"),
             StartError::Setup(s) => f.write_str(s),
         }
@@ -97,6 +104,8 @@ enum Stop {
 #[derive(Debug)]
 pub struct Supervisor {
     config: Config,
+    /// The TLS settings loaded for `config`, listener by listener.
+    tls: ServerConfigs,
     invocation: Invocation,
     listeners: Vec<Listener>,
     board: Scoreboard,
@@ -143,6 +152,12 @@ impl Supervisor {
             )?;
         }
         check_privileges(&config).map_err(StartError::Setup)?;
+        // Certificates are loaded before any socket is bound or worker
+        // forked: a bad one stops the start here, naming its file.
+        let tls = ServerConfigs::load(&config).map_err(|error| StartError::Tls {
+            config: config.source.clone(),
+            error: Box::new(error),
+        })?;
         let invocation = Invocation::capture()
             .map_err(|e| StartError::Setup(format!("cannot find own executable: {e}")))?;
         let activated = systemd::take_listen_fds().map_err(StartError::Setup)?;
@@ -177,6 +192,7 @@ impl Supervisor {
         );
         Ok(Self {
             config,
+            tls,
             invocation,
             listeners,
             board,

@@ -1,7 +1,8 @@
 //! HUP: reload the configuration into a new generation of workers.
 //!
-//! Re-read and validate the file; if it is invalid, log why (file, line,
-//! key) and change nothing. Otherwise open any new listeners (a bind
+//! Re-read and validate the file, and load its TLS certificates again; if
+//! either fails, log why (file, line or certificate file, key) and change
+//! nothing. Otherwise open any new listeners (a bind
 //! failure also rejects the reload), start a new generation with the new
 //! config, and only once every one of its workers is ready retire the old
 //! generation gracefully and close listeners the new config dropped. If
@@ -18,12 +19,14 @@ use super::pidfile::PidFile;
 use super::systemd::monotonic_usec;
 use super::{Supervisor, listeners};
 use crate::config::Config;
+use crate::tls::ServerConfigs;
 
 /// A reload whose new generation is not ready yet. Until it is, the old
 /// generation keeps its full count (see `Supervisor::maintain`).
 #[derive(Debug)]
 pub(super) struct Pending {
     pub(super) old_config: Config,
+    pub(super) old_tls: ServerConfigs,
     pub(super) old_generation: u32,
     pub(super) old_target: usize,
     pub(super) old_backoff: Vec<Backoff>,
@@ -47,6 +50,10 @@ impl Supervisor {
         if let Err(e) = super::check_privileges(&new) {
             return self.reject_reload(&e);
         }
+        let tls = match ServerConfigs::load(&new) {
+            Ok(tls) => tls,
+            Err(e) => return self.reject_reload(&format!("{}: {e}", new.source.display())),
+        };
         let fresh = match listeners::reopen_for(&new.listeners, &self.listeners) {
             Ok(x) => x,
             Err(e) => return self.reject_reload(&e.to_string()),
@@ -75,6 +82,7 @@ impl Supervisor {
             }
             None => Pending {
                 old_config: self.config.clone(),
+                old_tls: self.tls.clone(),
                 old_generation: self.generation,
                 old_target: self.target,
                 old_backoff: std::mem::take(&mut self.backoff),
@@ -92,6 +100,7 @@ impl Supervisor {
         self.backoff = vec![Backoff::default(); new.workers];
         self.winched = false;
         self.config = new;
+        self.tls = tls;
         log::info!(
             "reload: starting generation {} with {} workers",
             self.generation,
@@ -171,6 +180,7 @@ impl Supervisor {
         }
         self.apply_process_settings(&p.old_config);
         self.config = p.old_config;
+        self.tls = p.old_tls;
         self.generation = p.old_generation;
         self.target = p.old_target;
         self.backoff = p.old_backoff;

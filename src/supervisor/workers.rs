@@ -320,18 +320,23 @@ impl Supervisor {
     /// fds are closed (the self-pipe's read end, the systemd socket, an
     /// upgrade's pipes), and so are listeners this generation does not
     /// use, so a socket the master later retires does not linger unpolled
-    /// here. Listener specs come from this generation's config.
+    /// here. Listener specs and TLS settings come from this generation's
+    /// config.
     fn become_worker(&mut self, slot: usize, master: Pid, max_requests: u64, old: bool) -> ! {
-        let (config, generation) = match self.reload.take() {
-            Some(p) if old => (p.old_config, p.old_generation),
-            _ => (self.config.clone(), self.generation),
+        let (config, tls, generation) = match self.reload.take() {
+            Some(p) if old => (p.old_config, p.old_tls, p.old_generation),
+            _ => (self.config.clone(), self.tls.clone(), self.generation),
         };
         let mut pool = std::mem::take(&mut self.listeners);
         let mut mine = Vec::new();
-        for spec in &config.listeners {
+        for (index, spec) in config.listeners.iter().enumerate() {
             let key = spec.address.to_string();
             if let Some(i) = pool.iter().position(|l| l.key() == key) {
-                mine.push((spec.clone(), pool.swap_remove(i).into_parts().1));
+                mine.push((
+                    spec.clone(),
+                    pool.swap_remove(i).into_parts().1,
+                    tls.get(index),
+                ));
             }
         }
         drop(pool);

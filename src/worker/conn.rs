@@ -28,6 +28,8 @@ const READ_CHUNK: usize = 16 * 1024;
 /// Buffers larger than this are released when they empty, so an idle
 /// keep-alive connection costs almost nothing.
 const IDLE_BUFFER: usize = 4 * 1024;
+/// The first octet of a TLS connection (a handshake record, RFC 8446 §5.1).
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
 /// Most octets read from one connection per readiness pass, so one fast
 /// sender cannot starve the worker's other connections; the worker
 /// revisits a connection that stopped at this budget.
@@ -37,13 +39,21 @@ pub(crate) const READ_BUDGET: usize = 256 * 1024;
 #[derive(Debug)]
 pub(crate) struct Context {
     pub(crate) responder: Responder,
+    /// The worker's [http] limits and deadlines.
+    pub(crate) http: HttpConfig,
     date: h1::DateCache,
     hang: bool,
 }
 
 impl Context {
-    pub(crate) fn new(pid: u32, generation: u32, routes: Vec<crate::config::Route>) -> Self {
+    pub(crate) fn new(
+        pid: u32,
+        generation: u32,
+        routes: Vec<crate::config::Route>,
+        http: HttpConfig,
+    ) -> Self {
         Self {
+            http,
             responder: Responder::new(format!("pid={pid} generation={generation}"), routes),
             date: h1::DateCache::new(SystemTime::now()),
             hang: false,
@@ -365,6 +375,20 @@ impl Conn {
             if self.rbuf.len() >= h1::H2_PREFACE.len() {
                 self.phase = Phase::Http2;
             }
+            return (0, false);
+        }
+        // A TLS client on a cleartext port: its first octet, a handshake
+        // record's type (22), can begin no request-line, but the decoder
+        // only judges a line once it has the line's end, which a
+        // ClientHello may not contain. Answer now rather than at the
+        // request timeout.
+        if self.first_request && self.rbuf.first() == Some(&TLS_HANDSHAKE_RECORD) {
+            log::debug!("bad request: TLS handshake on a cleartext port");
+            let e = h1::ParseError::InvalidRequestLine;
+            h1::error_response(&e, ctx.date.get(SystemTime::now()), &mut self.wbuf);
+            self.rbuf.clear();
+            self.phase = Phase::Finishing;
+            self.set_deadline(now + self.http.write_timeout);
             return (0, false);
         }
         while self.phase == Phase::Open {

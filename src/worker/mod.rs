@@ -10,6 +10,12 @@
 //! master kills a worker whose tick is older than `timeout`), and the poll
 //! timeout is capped so an idle worker still ticks twice a second.
 //!
+//! A connection accepted on a TLS listener is wrapped in a rustls server
+//! connection (`tls.rs`, with the settings the master loaded) and shakes
+//! hands before it speaks HTTP; ALPN then picks HTTP/2 or HTTP/1.1
+//! (`client.rs`). The wrapper keeps the edge-triggered rule: it reports
+//! `WouldBlock` only when the socket did.
+//!
 //! Signals (written to a self-pipe by `sys::signals`): QUIT starts a
 //! graceful drain, TERM and INT exit at once, USR1 reopens the log file. A
 //! worker whose master has gone (its parent pid changed) drains too.
@@ -27,11 +33,13 @@ mod fault;
 mod h2conn;
 mod listener;
 mod respond;
+mod tls;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::io::{self, Read};
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mio::unix::SourceFd;
@@ -43,7 +51,6 @@ use crate::supervisor::scoreboard::{Slot, WorkerState};
 use crate::sys;
 
 use client::Client;
-use conn::Conn;
 use fault::Fault;
 use listener::Acceptor;
 
@@ -67,8 +74,9 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 pub struct WorkerSetup<'a> {
     /// The configuration of this worker's generation.
     pub config: Config,
-    /// Its copies of the listening sockets of that configuration.
-    pub listeners: Vec<(Listen, OwnedFd)>,
+    /// Its copies of the listening sockets of that configuration, each
+    /// with its TLS settings if it serves TLS (loaded by the master).
+    pub listeners: Vec<(Listen, OwnedFd, Option<Arc<rustls::ServerConfig>>)>,
     /// Its scoreboard slot.
     pub slot: Slot<'a>,
     /// Write end of the master's wake-up pipe: a byte there makes the
@@ -228,11 +236,16 @@ impl<'a> Worker<'a> {
         let acceptors = setup
             .listeners
             .into_iter()
-            .map(|(spec, fd)| Acceptor::new(&spec, fd))
+            .map(|(spec, fd, tls)| Acceptor::new(&spec, fd, tls))
             .collect();
         let pid = std::process::id();
         Ok(Self {
-            ctx: conn::Context::new(pid, setup.generation, setup.config.routes.clone()),
+            ctx: conn::Context::new(
+                pid,
+                setup.generation,
+                setup.config.routes.clone(),
+                setup.config.http,
+            ),
             config: setup.config,
             poll,
             acceptors,
@@ -442,16 +455,16 @@ impl<'a> Worker<'a> {
             match acceptor.accept() {
                 Ok(stream) => {
                     let http = self.config.http;
-                    let conn = Client::H1(Box::new(Conn::new(
+                    let conn = Client::new(
                         stream,
                         now,
                         self.drain.map(|_| now + http.drain_linger),
                         http,
-                    )));
+                    );
                     let (token, _) = self.conns.insert(conn);
                     let registered = self.conns.get(token).map(|c| {
                         self.poll.registry().register(
-                            c.stream_mut(),
+                            c.source_mut(),
                             token,
                             Interest::READABLE | Interest::WRITABLE,
                         )
@@ -539,7 +552,7 @@ impl<'a> Worker<'a> {
         };
         if conn.is_closed() {
             if let Some(mut conn) = self.conns.remove(token) {
-                let _ = self.poll.registry().deregister(conn.stream_mut());
+                let _ = self.poll.registry().deregister(conn.source_mut());
             }
             if self.full
                 && self.conns.live < self.config.http.max_connections

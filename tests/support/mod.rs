@@ -251,6 +251,18 @@ impl Server {
             .to_string()
     }
 
+    /// Every address from the "listening on" part of the start line, in
+    /// config order (unix ones included, as `unix:PATH`).
+    pub fn listen_addrs(&self) -> Vec<String> {
+        let text = self.log.text();
+        let line = text
+            .lines()
+            .find(|l| l.contains("master starting"))
+            .expect("start line");
+        let list = line.split("listening on ").nth(1).expect("listening on");
+        list.split(", ").map(str::to_string).collect()
+    }
+
     pub fn signal(&self, sig: Signal) {
         kill(self.pid, sig).unwrap();
     }

@@ -2,10 +2,10 @@
 //! socket paths and TLS files.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{CERT, KEY, LISTEN, TempDir, error, parse, tls_listen};
-use crate::config::{Config, ErrorKind, ListenAddress};
+use crate::config::{Config, ErrorKind, ListenAddress, Tls};
 
 #[test]
 fn missing_listen_is_rejected() {
@@ -223,9 +223,11 @@ fn tls_relative_paths_resolve_against_config_dir() {
     dir.write("k.pem", &fs::read_to_string(KEY).unwrap());
     let file = dir.write("bicorn.toml", &tls_listen("c.pem", "k.pem"));
     let config = Config::load(&file).unwrap();
-    let tls = config.listeners[0].tls.as_ref().unwrap();
-    assert_eq!(tls.cert, dir.0.join("c.pem"));
-    assert_eq!(tls.key, dir.0.join("k.pem"));
+    let Some(Tls::Certs(certs)) = &config.listeners[0].tls else {
+        panic!("certificate files, got {:?}", config.listeners[0].tls);
+    };
+    assert_eq!(certs[0].cert, dir.0.join("c.pem"));
+    assert_eq!(certs[0].key, dir.0.join("k.pem"));
 }
 
 #[test]
@@ -236,4 +238,67 @@ fn tls_may_be_written_as_a_subtable() {
         "{LISTEN}[listen.tls]\ncert = \"{CERT}\"\nkye = \"k\"\n"
     ));
     assert_eq!((err.key(), err.line()), ("listen[0].tls.kye", 5));
+}
+
+#[test]
+fn tls_lists_several_certificates_in_file_order_for_sni() {
+    let dir = TempDir::new();
+    dir.write("a.pem", &fs::read_to_string(CERT).unwrap());
+    let text = format!(
+        "{LISTEN}tls = [\n  {{ cert = \"{CERT}\", key = \"{KEY}\" }},\n  \
+         {{ cert = \"a.pem\", key = \"{KEY}\" }},\n]\n"
+    );
+    let file = dir.write("bicorn.toml", &text);
+    let config = Config::load(&file).unwrap();
+    let Some(Tls::Certs(certs)) = &config.listeners[0].tls else {
+        panic!("certificate files, got {:?}", config.listeners[0].tls);
+    };
+    let files: Vec<_> = certs.iter().map(|c| c.cert.clone()).collect();
+    assert_eq!(files, [PathBuf::from(CERT), dir.0.join("a.pem")]);
+}
+
+#[test]
+fn tls_certificates_may_be_repeated_listen_tls_tables() {
+    let pair = format!("cert = \"{CERT}\"\nkey = \"{KEY}\"\n");
+    let text = format!("{LISTEN}[[listen.tls]]\n{pair}[[listen.tls]]\n{pair}");
+    let config = parse(&text).unwrap();
+    assert!(matches!(&config.listeners[0].tls, Some(Tls::Certs(c)) if c.len() == 2));
+}
+
+#[test]
+fn tls_bad_file_in_a_list_names_its_index() {
+    let text = format!(
+        "{LISTEN}tls = [{{ cert = \"{CERT}\", key = \"{KEY}\" }}, \
+         {{ cert = \"/nonexistent/b.pem\", key = \"{KEY}\" }}]\n"
+    );
+    let err = error(&text);
+    assert_eq!(err.key(), "listen[0].tls[1].cert");
+    assert!(err.message().contains("/nonexistent/b.pem"), "{err}");
+}
+
+#[test]
+fn tls_empty_list_is_rejected() {
+    let err = error(&format!("{LISTEN}tls = []\n"));
+    assert_eq!(err.key(), "listen[0].tls");
+    assert!(err.message().contains("no certificate"), "{err}");
+}
+
+#[test]
+fn tls_self_signed_is_a_word_and_other_words_are_rejected() {
+    let config = parse(&format!("{LISTEN}tls = \"self-signed\"\n")).unwrap();
+    assert_eq!(config.listeners[0].tls, Some(Tls::SelfSigned));
+    let err = error(&format!("{LISTEN}tls = \"self-sigend\"\n"));
+    assert_eq!(
+        (err.key(), err.line(), err.column()),
+        ("listen[0].tls", 3, 7)
+    );
+    assert!(err.message().contains("got `self-sigend`"), "{err}");
+}
+
+#[test]
+fn tls_of_the_wrong_type_says_what_is_expected() {
+    let err = error(&format!("{LISTEN}tls = 1\n"));
+    assert_eq!(err.key(), "listen[0].tls");
+    assert_eq!(err.kind(), ErrorKind::WrongType);
+    assert!(err.message().contains("\"self-signed\""), "{err}");
 }
