@@ -9,8 +9,8 @@
 #   QUICK=1 bench/compare.sh    # 10x fewer requests
 #
 # Rows (issue 4): 612 B file -c 32 -m 16, 16 KiB -c 16 -m 4, 1 MiB -c 4 -m 1
-# over h2c (prior knowledge), and HTTP/1.1 on the 612 B file. TLS rows
-# need TLS in bicorn and are added with it.
+# over h2c (prior knowledge) and over TLS 1.3 (TLS_AES_128_GCM_SHA256, an
+# ECDSA P-256 certificate, HTTP/2 by ALPN), and HTTP/1.1 on the 612 B file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v h2load >/dev/null || { echo "h2load not installed (apt-get install nghttp2-client)"; exit 1; }
@@ -23,6 +23,11 @@ chmod 755 "$work"
 head -c 612 /dev/zero | tr '\0' 'a' > "$docroot/index.html"
 head -c 16384 /dev/zero | tr '\0' 'b' > "$docroot/16k.html"
 head -c 1048576 /dev/zero | tr '\0' 'c' > "$docroot/1m.bin"
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj /CN=localhost -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+chmod 644 "$work/key.pem"
+tls_args=(--tls13-ciphers=TLS_AES_128_GCM_SHA256)
 
 cargo build --release --quiet
 bicorn_bin=$PWD/target/release/bicorn
@@ -51,22 +56,28 @@ run() {
   printf '%s|%s|%s|%s\n' "$name" "${rps:-0}" "$us" "$(echo "$out" | awk '/^requests:/{print $10" failed"}')"
 }
 
-rows() { # SERVER PID H2URLBASE H1URLBASE
-  local s=$1 pid=$2 h2=$3 h1=$4
+rows() { # SERVER PID H2URLBASE H1URLBASE TLSURLBASE
+  local s=$1 pid=$2 h2=$3 h1=$4 tls=$5
   run "$s 612B h2c -c32 -m16" "$pid" "$h2/index.html" $((400000 / scale)) 32 16
   run "$s 16KiB h2c -c16 -m4" "$pid" "$h2/16k.html" $((100000 / scale)) 16 4
   run "$s 1MiB h2c -c4 -m1" "$pid" "$h2/1m.bin" $((4000 / scale)) 4 1
+  run "$s 612B tls -c32 -m16" "$pid" "$tls/index.html" $((400000 / scale)) 32 16 "${tls_args[@]}"
+  run "$s 16KiB tls -c16 -m4" "$pid" "$tls/16k.html" $((100000 / scale)) 16 4 "${tls_args[@]}"
+  run "$s 1MiB tls -c4 -m1" "$pid" "$tls/1m.bin" $((4000 / scale)) 4 1 "${tls_args[@]}"
   run "$s 612B http/1.1 -c32" "$pid" "$h1/index.html" $((200000 / scale)) 32 1 --h1
 }
 
 results="$work/results"; : > "$results"
 
 # bicorn
-port=$(free_port)
+port=$(free_port); tport=$(free_port)
 cat > "$work/bicorn.toml" <<CONF
 workers = 1
 [[listen]]
 address = "127.0.0.1:$port"
+[[listen]]
+address = "127.0.0.1:$tport"
+tls = { cert = "$work/cert.pem", key = "$work/key.pem" }
 [[route]]
 path = "/"
 root = "$docroot"
@@ -76,13 +87,13 @@ CONF
 taskset -c 0 "$bicorn_bin" -c "$work/bicorn.toml" 2>"$work/bicorn.err" & echo $! > "$work/bicorn.pids"
 wait_port "$port"
 bpid=$(cat "$work/bicorn.pids")
-rows bicorn "$bpid" "http://127.0.0.1:$port" "http://127.0.0.1:$port" >> "$results"
+rows bicorn "$bpid" "http://127.0.0.1:$port" "http://127.0.0.1:$port" "https://127.0.0.1:$tport" >> "$results"
 echo "bicorn peak worker RSS: $(peak_rss_kib "$bpid") KiB" >> "$work/rss"
 kill -QUIT "$bpid"
 
 # nginx (one worker, access log off; h2c prior knowledge on one port, HTTP/1.1 on another)
 if command -v nginx >/dev/null; then
-  p2=$(free_port); p1=$(free_port)
+  p2=$(free_port); p1=$(free_port); pt=$(free_port)
   cat > "$work/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -97,12 +108,15 @@ http {
   http2_max_requests 1000000;
   server { listen 127.0.0.1:$p2 http2; root $docroot; }
   server { listen 127.0.0.1:$p1; root $docroot; }
+  server { listen 127.0.0.1:$pt ssl http2; root $docroot;
+           ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
+           ssl_protocols TLSv1.3; }
 }
 CONF
   taskset -c 0 nginx -c "$work/nginx.conf" -p "$work" 2>/dev/null & echo $! > "$work/nginx.pids"
   wait_port "$p2"
   npid=$(cat "$work/nginx.pids")
-  rows nginx "$npid" "http://127.0.0.1:$p2" "http://127.0.0.1:$p1" >> "$results"
+  rows nginx "$npid" "http://127.0.0.1:$p2" "http://127.0.0.1:$p1" "https://127.0.0.1:$pt" >> "$results"
   echo "nginx peak worker RSS: $(peak_rss_kib "$npid") KiB" >> "$work/rss"
   kill -QUIT "$npid"
 else
@@ -111,11 +125,18 @@ fi
 
 # h2o (one thread, no access log)
 if command -v h2o >/dev/null; then
-  p=$(free_port)
+  p=$(free_port); pt=$(free_port)
   cat > "$work/h2o.conf" <<CONF
 listen:
   host: 127.0.0.1
   port: $p
+listen:
+  host: 127.0.0.1
+  port: $pt
+  ssl:
+    certificate-file: $work/cert.pem
+    key-file: $work/key.pem
+    minimum-version: TLSv1.3
 num-threads: 1
 hosts:
   default:
@@ -126,7 +147,7 @@ CONF
   taskset -c 0 h2o -c "$work/h2o.conf" >/dev/null 2>&1 & echo $! > "$work/h2o.pids"
   wait_port "$p"
   hpid=$(cat "$work/h2o.pids")
-  rows h2o "$hpid" "http://127.0.0.1:$p" "http://127.0.0.1:$p" >> "$results"
+  rows h2o "$hpid" "http://127.0.0.1:$p" "http://127.0.0.1:$p" "https://127.0.0.1:$pt" >> "$results"
   echo "h2o peak RSS: $(peak_rss_kib "$hpid") KiB" >> "$work/rss"
   kill -TERM "$hpid"
 else
