@@ -17,22 +17,11 @@ use bicorn::h2::frame::{
 };
 use bicorn::h2::{ErrorCode, StreamId};
 use bicorn::hpack::{Encoder, HeaderField};
-use nix::unistd::Pid;
 use support::Server;
 use support::h2client::RawClient;
 
 const ENHANCE_YOUR_CALM: u32 = 0xb;
 const MAX_GROWTH_KIB: u64 = 8 * 1024;
-
-fn status_kib(pid: Pid, key: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap()
-}
 
 /// A client doing ordinary GETs on its own connection until told to stop;
 /// returns (requests served, slowest request).
@@ -80,7 +69,7 @@ fn under_attack(name: &str, expected: u32, attack: impl FnOnce(&mut RawClient, &
         &support::config(1, "").replace("level = \"info\"", &format!("level = \"{level}\"")),
     );
     let worker = s.wait_workers(1, Duration::from_secs(5))[0];
-    let rss_before = status_kib(worker, "VmRSS:");
+    let rss_before = support::status_kib(worker, "VmRSS:");
     let stop = Arc::new(AtomicBool::new(false));
     let legit = legit_client(s.addr.clone(), stop.clone());
     std::thread::sleep(Duration::from_millis(100));
@@ -97,7 +86,7 @@ fn under_attack(name: &str, expected: u32, attack: impl FnOnce(&mut RawClient, &
             s.log.text()
         );
     };
-    let peak = status_kib(worker, "VmHWM:");
+    let peak = support::status_kib(worker, "VmHWM:");
     let growth = peak.saturating_sub(rss_before);
     println!(
         "{name}: GOAWAY {code:?}, worker RSS {rss_before} KiB -> peak {peak} KiB (+{growth} KiB); \

@@ -16,16 +16,6 @@ fn with_http(workers: usize, http: &str) -> String {
     support::config(workers, "").replace("[log]", &format!("[http]\n{http}\n\n[log]"))
 }
 
-fn status_kib(pid: nix::unistd::Pid, key: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap()
-}
-
 #[test]
 fn a_slowloris_is_closed_at_the_header_deadline_while_others_are_served() {
     let s = Server::start(&with_http(1, "header_timeout = 1"));
@@ -137,7 +127,7 @@ fn five_thousand_idle_connections_cost_little_worker_memory() {
     let s = Server::start(&support::config(1, ""));
     let worker = s.wait_workers(1, Duration::from_secs(5))[0];
     assert_eq!(s.get("/").status, 200);
-    let before = status_kib(worker, "VmRSS:");
+    let before = support::status_kib(worker, "VmRSS:");
     let held: Vec<TcpStream> = (0..N)
         .map(|_| TcpStream::connect(&s.addr).unwrap())
         .collect();
@@ -151,7 +141,7 @@ fn five_thousand_idle_connections_cost_little_worker_memory() {
         "worker accepted only {} fds",
         fds()
     );
-    let after = status_kib(worker, "VmRSS:");
+    let after = support::status_kib(worker, "VmRSS:");
     let per_conn = (after.saturating_sub(before)) * 1024 / N as u64;
     println!(
         "{N} idle connections: worker RSS {before} KiB -> {after} KiB, about {per_conn} bytes each"

@@ -262,7 +262,13 @@ fn handshake_never_finished_is_closed_at_the_deadline() {
     assert!(closed && got.is_empty(), "{got:?}");
     // The 10 s handshake deadline, not some other reason.
     assert!(waited >= Duration::from_secs(9), "closed after {waited:?}");
-    assert!(s.log.text().contains("TLS handshake not finished in time"));
+    // The log is read by another thread: wait for the line.
+    assert!(
+        s.log
+            .wait_for("TLS handshake not finished in time", Duration::from_secs(5)),
+        "{}",
+        s.log.text()
+    );
 }
 
 #[test]

@@ -67,25 +67,8 @@ impl H2Conn {
         draining: bool,
         http: HttpConfig,
     ) -> Self {
-        let mut conn = Self {
-            stream,
-            conn: Connection::new(Config::default(), now),
-            prefix: Vec::new(),
-            upgraded: None,
-            requests: HashMap::new(),
-            closed: false,
-            draining: false,
-            deadline: now + http.keepalive_timeout,
-            scheduled: None,
-            http,
-            last_write: now,
-            write_blocked: false,
-        };
-        conn.conn.recv(initial, now);
-        if draining {
-            conn.begin_drain(now);
-        }
-        conn
+        let conn = Connection::new(Config::default(), now);
+        Self::start(stream, conn, Vec::new(), None, initial, now, draining, http)
     }
 
     /// Take over after an accepted `Upgrade: h2c`: `unwritten` is what is
@@ -104,18 +87,42 @@ impl H2Conn {
             // The settings were checked before the 101 was sent.
             Err(_) => Connection::new(Config::default(), now),
         };
+        let request = Pending {
+            method: up.method,
+            path: up.target,
+            head_only: up.head_only,
+            post: false,
+            received: 0,
+            hang: up.hang,
+        };
+        Self::start(
+            stream,
+            conn,
+            unwritten,
+            Some(request),
+            initial,
+            now,
+            draining,
+            http,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn start(
+        stream: Stream,
+        conn: Connection,
+        prefix: Vec<u8>,
+        upgraded: Option<Pending>,
+        initial: &[u8],
+        now: Instant,
+        draining: bool,
+        http: HttpConfig,
+    ) -> Self {
         let mut h2 = Self {
             stream,
             conn,
-            prefix: unwritten,
-            upgraded: Some(Pending {
-                method: up.method.clone(),
-                path: up.target.clone(),
-                head_only: up.head_only,
-                post: false,
-                received: 0,
-                hang: up.hang,
-            }),
+            prefix,
+            upgraded,
             requests: HashMap::new(),
             closed: false,
             draining: false,

@@ -104,22 +104,7 @@ impl RawClient {
 impl RawClient {
     /// A GET on `stream` with END_STREAM.
     pub fn get(&mut self, stream: u32, path: &str) {
-        let mut block = Vec::new();
-        self.enc.encode(
-            [
-                HeaderField::new(b":method", b"GET"),
-                HeaderField::new(b":scheme", b"http"),
-                HeaderField::new(b":authority", b"test"),
-                HeaderField::new(b":path", path.as_bytes()),
-            ],
-            &mut block,
-        );
-        self.send(|b| {
-            Headers::new(StreamId::new(stream), &block)
-                .end_headers()
-                .end_stream()
-                .encode(b)
-        });
+        assert!(self.try_get(stream, path), "write failed");
     }
 
     /// A GET that reports a failed write instead of panicking.

@@ -412,3 +412,14 @@ pub fn tool(name: &str) -> bool {
     }
     found
 }
+
+/// A `/proc/PID/status` value in KiB (`VmRSS:`, `VmHWM:`).
+pub fn status_kib(pid: Pid, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}

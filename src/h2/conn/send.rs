@@ -60,12 +60,7 @@ impl Connection {
         data: &[u8],
         end_stream: bool,
     ) -> Result<(), SendError> {
-        let Some(send) = self.streams.get_mut(&stream.value()).and_then(State::send) else {
-            return Err(SendError::StreamGone);
-        };
-        if !send.head_sent || send.end_queued || send.trailers.is_some() {
-            return Err(SendError::NotSendable);
-        }
+        let send = self.body_half(stream)?;
         send.push(data);
         send.end_queued = end_stream;
         if send.is_sendable() {
@@ -83,12 +78,7 @@ impl Connection {
         data: std::sync::Arc<[u8]>,
         end_stream: bool,
     ) -> Result<(), SendError> {
-        let Some(send) = self.streams.get_mut(&stream.value()).and_then(State::send) else {
-            return Err(SendError::StreamGone);
-        };
-        if !send.head_sent || send.end_queued || send.trailers.is_some() {
-            return Err(SendError::NotSendable);
-        }
+        let send = self.body_half(stream)?;
         if send.pending().is_empty() {
             send.queued.clear();
             send.sent = 0;
@@ -101,6 +91,18 @@ impl Connection {
             self.sched.set_ready(stream.value(), true);
         }
         Ok(())
+    }
+
+    /// The sending half of `stream`, if body data may be queued on it: the
+    /// head is sent and neither the end nor trailers are queued.
+    fn body_half(&mut self, stream: StreamId) -> Result<&mut super::stream::SendHalf, SendError> {
+        let Some(send) = self.streams.get_mut(&stream.value()).and_then(State::send) else {
+            return Err(SendError::StreamGone);
+        };
+        if !send.head_sent || send.end_queued || send.trailers.is_some() {
+            return Err(SendError::NotSendable);
+        }
+        Ok(send)
     }
 
     /// Queue trailers for `stream`: they end it, after the queued body.
