@@ -157,6 +157,15 @@ impl Connection {
             if self.recently_reset.contains(&id.value()) {
                 return Ok(());
             }
+            if !self.recently_closed.contains(&id.value()) {
+                // §5.1.1: "An endpoint that receives an unexpected stream
+                // identifier MUST respond with a connection error of type
+                // PROTOCOL_ERROR": a new stream below an earlier one.
+                return Err(Error::connection(
+                    ErrorCode::PROTOCOL_ERROR,
+                    "stream id lower than an earlier stream's",
+                ));
+            }
             // §5.1 closed: frames after the stream closed are a
             // STREAM_CLOSED error (a connection error here: a client
             // re-using a finished stream is confused beyond one stream).

@@ -210,6 +210,10 @@ pub struct Connection {
     /// Streams we reset recently: frames still in flight for them are
     /// ignored (§5.4.2), bounded to the most recent.
     recently_reset: VecDeque<u32>,
+    /// Streams that were open and are now closed, most recent last
+    /// (bounded): a HEADERS on one of them is STREAM_CLOSED, on a lower id
+    /// never opened PROTOCOL_ERROR (§5.1, §5.1.1).
+    recently_closed: VecDeque<u32>,
     peer: Settings,
     ours: Settings,
     /// Our SETTINGS awaiting ACK, and since when.
@@ -263,6 +267,7 @@ impl Connection {
             sched: Scheduler::new(PriorityLimits::default()),
             last_client_stream: 0,
             recently_reset: VecDeque::new(),
+            recently_closed: VecDeque::new(),
             peer: Settings::default(),
             ours,
             settings_sent_at: Some(now),
@@ -444,6 +449,14 @@ impl Connection {
         let mut l = self.list_pool.pop().unwrap_or_default();
         l.clear();
         l
+    }
+
+    /// Remember that stream `id` closed.
+    fn note_closed(&mut self, id: u32) {
+        if self.recently_closed.len() >= 128 {
+            self.recently_closed.pop_front();
+        }
+        self.recently_closed.push_back(id);
     }
 
     /// A send half for a new stream, its queue taken from the pool.

@@ -128,6 +128,7 @@ impl Connection {
         if self.streams.remove(&id).is_some() {
             self.sched.close(id);
         }
+        self.note_closed(id);
         if self.recently_reset.len() >= RECENT_RESETS {
             self.recently_reset.pop_front();
         }
@@ -304,7 +305,10 @@ impl Connection {
                 Some(next) => {
                     self.streams.insert(id.value(), next);
                 }
-                None => self.sched.close(id.value()),
+                None => {
+                    self.sched.close(id.value());
+                    self.note_closed(id.value());
+                }
             }
         }
     }
@@ -347,6 +351,7 @@ impl Connection {
         }
         if let Some(state) = self.streams.remove(&id) {
             self.sched.close(id);
+            self.note_closed(id);
             // CVE-2023-44487: a client resetting a stream we are still
             // working on spends the reset budget.
             let in_progress = state_in_progress(&state);

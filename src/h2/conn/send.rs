@@ -135,6 +135,7 @@ impl Connection {
             RstStream::new(stream, code).encode(&mut self.out);
             self.streams.remove(&stream.value());
             self.sched.close(stream.value());
+            self.note_closed(stream.value());
         }
     }
 
@@ -183,6 +184,8 @@ impl Connection {
             self.sched.close(stream.value());
             if let Some(next) = state.send_end() {
                 self.streams.insert(stream.value(), next);
+            } else {
+                self.note_closed(stream.value());
             }
         }
     }

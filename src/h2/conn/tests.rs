@@ -371,12 +371,26 @@ fn an_even_stream_id_from_a_client_is_a_connection_error() {
 }
 
 #[test]
-fn reusing_a_lower_stream_id_is_a_connection_error() {
+fn a_new_stream_below_an_earlier_one_is_a_protocol_error() {
+    // §5.1.1 (h2spec 5.1.1/2): stream 3 was never opened, 5 was.
     let mut c = Client::new();
     c.get(5, "/");
     c.get(3, "/");
-    let g = c.goaway().unwrap();
-    assert!(matches!(g.error_code(), PROTOCOL_ERROR | STREAM_CLOSED));
+    assert_eq!(c.goaway().map(|g| g.error_code()), Some(PROTOCOL_ERROR));
+}
+
+#[test]
+fn headers_on_a_stream_that_closed_is_stream_closed() {
+    // §5.1 closed (h2spec 5.1/12): stream 1 finished both ways.
+    let mut c = Client::new();
+    c.get(1, "/");
+    c.events();
+    c.conn
+        .send_headers(StreamId::new(1), 204, &[], true)
+        .unwrap();
+    c.frames();
+    c.get(1, "/");
+    assert_eq!(c.goaway().map(|g| g.error_code()), Some(STREAM_CLOSED));
 }
 
 #[test]
