@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # h2load against bicorn and, where installed, nginx and h2o: one server
 # worker pinned to core 0, h2load pinned to core 1, the same files.
-# Prints req/s, server CPU microseconds per request (utime+stime of all
-# the server's processes, from /proc) and the workers' peak RSS, with
+# Prints req/s, server CPU microseconds per request (run time of all the
+# server's threads, from /proc/*/schedstat) and the workers' peak RSS, with
 # ratios to bicorn. A benchmark, not a test: nothing here asserts.
 #
 #   bench/compare.sh            # full runs
 #   QUICK=1 bench/compare.sh    # 10x fewer requests
+#   ROUNDS=5 SERVERS="bicorn h2o" ROWS='612B|16KiB tls' bench/compare.sh
+#
+# All servers run at once (each pinned to core 0, idle while another is
+# measured) and the rows are interleaved: round by round, row by row, each
+# server in turn (the order rotates every round), so a noisy neighbour on
+# the machine hits every server alike. With ROUNDS > 1 the table shows
+# medians. ROWS is an extended regex over row names (default: all);
+# SERVERS a subset of "bicorn nginx h2o". RSS_TRACE=1 prints each server's
+# worker VmRSS/VmHWM after every measurement (to find what grows it).
+# BASE=/path/to/bicorn adds another bicorn binary as server "base", to
+# measure a change before and after in the same run.
 #
 # Rows (issue 4): 612 B file -c 32 -m 16, 16 KiB -c 16 -m 4, 1 MiB -c 4 -m 1
 # over h2c (prior knowledge) and over TLS 1.3 (TLS_AES_128_GCM_SHA256, an
@@ -36,9 +47,10 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # All pids of a process tree.
 tree() { local p=$1; echo "$p"; for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree "$c"; done; }
-cpu_ticks() { local t=0; for p in $(tree "$1"); do t=$((t + $(awk '{print $14+$15}' /proc/"$p"/stat 2>/dev/null || echo 0))); done; echo "$t"; }
+# CPU nanoseconds of every thread of the tree (schedstat: exact, where
+# utime+stime come in 10 ms ticks).
+cpu_ns() { local t=0 p; for p in $(tree "$1"); do t=$((t + $(cat /proc/"$p"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%.0f\n", s}'))); done; echo "$t"; }
 peak_rss_kib() { local m=0; for p in $(tree "$1"); do v=$(awk '/VmHWM/{print $2}' /proc/"$p"/status 2>/dev/null || echo 0); [ "$v" -gt "$m" ] && m=$v; done; echo "$m"; }
-hz=$(getconf CLK_TCK)
 
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "server on $1 did not start" >&2; return 1; }
 
@@ -47,31 +59,52 @@ run() {
   local name=$1 pid=$2 url=$3 n=$4 c=$5 m=$6; shift 6
   local before after out reqs rps us
   h2load -n $((n / 10)) -c "$c" -m "$m" "$@" "$url" >/dev/null 2>&1 || true   # warm-up
-  before=$(cpu_ticks "$pid")
+  before=$(cpu_ns "$pid")
   out=$(taskset -c 1 h2load -n "$n" -c "$c" -m "$m" "$@" "$url" 2>&1)
-  after=$(cpu_ticks "$pid")
+  after=$(cpu_ns "$pid")
   reqs=$(echo "$out" | awk '/^requests:/{print $8}')
   rps=$(echo "$out" | awk '/^finished in/{gsub(",","",$4); print $4}')
-  us=$(awk -v t=$((after - before)) -v hz="$hz" -v r="${reqs:-0}" 'BEGIN{ if (r>0) printf "%.2f", t*1e6/hz/r; else print "n/a" }')
+  us=$(awk -v t=$((after - before)) -v r="${reqs:-0}" 'BEGIN{ if (r>0) printf "%.2f", t/1e3/r; else print "n/a" }')
   printf '%s|%s|%s|%s\n' "$name" "${rps:-0}" "$us" "$(echo "$out" | awk '/^requests:/{print $10" failed"}')"
 }
 
-rows() { # SERVER PID H2URLBASE H1URLBASE TLSURLBASE
-  local s=$1 pid=$2 h2=$3 h1=$4 tls=$5
-  run "$s 612B h2c -c32 -m16" "$pid" "$h2/index.html" $((400000 / scale)) 32 16
-  run "$s 16KiB h2c -c16 -m4" "$pid" "$h2/16k.html" $((100000 / scale)) 16 4
-  run "$s 1MiB h2c -c4 -m1" "$pid" "$h2/1m.bin" $((4000 / scale)) 4 1
-  run "$s 612B tls -c32 -m16" "$pid" "$tls/index.html" $((400000 / scale)) 32 16 "${tls_args[@]}"
-  run "$s 16KiB tls -c16 -m4" "$pid" "$tls/16k.html" $((100000 / scale)) 16 4 "${tls_args[@]}"
-  run "$s 1MiB tls -c4 -m1" "$pid" "$tls/1m.bin" $((4000 / scale)) 4 1 "${tls_args[@]}"
-  run "$s 612B http/1.1 -c32" "$pid" "$h1/index.html" $((200000 / scale)) 32 1 --h1
+# row SERVER INDEX: measures row INDEX (0-6) on SERVER.
+row_names=("612B h2c -c32 -m16" "16KiB h2c -c16 -m4" "1MiB h2c -c4 -m1"
+  "612B tls -c32 -m16" "16KiB tls -c16 -m4" "1MiB tls -c4 -m1" "612B http/1.1 -c32")
+row() {
+  local s=$1 i=$2 pid h2 h1 tls
+  pid=${pid_of[$s]} h2=${h2_of[$s]} h1=${h1_of[$s]} tls=${tls_of[$s]}
+  local name="$s ${row_names[$i]}"
+  case $i in
+    0) run "$name" "$pid" "$h2/index.html" $((400000 / scale)) 32 16 ;;
+    1) run "$name" "$pid" "$h2/16k.html" $((100000 / scale)) 16 4 ;;
+    2) run "$name" "$pid" "$h2/1m.bin" $((4000 / scale)) 4 1 ;;
+    3) run "$name" "$pid" "$tls/index.html" $((400000 / scale)) 32 16 "${tls_args[@]}" ;;
+    4) run "$name" "$pid" "$tls/16k.html" $((100000 / scale)) 16 4 "${tls_args[@]}" ;;
+    5) run "$name" "$pid" "$tls/1m.bin" $((4000 / scale)) 4 1 "${tls_args[@]}" ;;
+    6) run "$name" "$pid" "$h1/index.html" $((200000 / scale)) 32 1 --h1 ;;
+  esac
+  if [ -n "${RSS_TRACE:-}" ]; then
+    local p rss=0 hwm=0 v
+    for p in $(tree "$pid"); do
+      v=$(awk '/VmRSS/{print $2}' /proc/"$p"/status 2>/dev/null || echo 0); [ "$v" -gt "$rss" ] && rss=$v
+      v=$(awk '/VmHWM/{print $2}' /proc/"$p"/status 2>/dev/null || echo 0); [ "$v" -gt "$hwm" ] && hwm=$v
+    done
+    echo "rss $name: VmRSS $rss KiB, VmHWM $hwm KiB" >&2
+  fi
 }
 
 results="$work/results"; : > "$results"
+: > "$work/rss"
+wanted=${SERVERS:-bicorn nginx h2o}
+declare -A pid_of h2_of h1_of tls_of
+started=()
 
-# bicorn
-port=$(free_port); tport=$(free_port)
-cat > "$work/bicorn.toml" <<CONF
+# start_bicorn NAME BINARY: one bicorn master with one worker.
+start_bicorn() {
+  local name=$1 bin=$2 port tport
+  port=$(free_port); tport=$(free_port)
+  cat > "$work/$name.toml" <<CONF
 workers = 1
 [[listen]]
 address = "127.0.0.1:$port"
@@ -84,17 +117,22 @@ root = "$docroot"
 [log]
 level = "warn"
 CONF
-taskset -c 0 "$bicorn_bin" -c "$work/bicorn.toml" 2>"$work/bicorn.err" & echo $! > "$work/bicorn.pids"
-wait_port "$port"
-bpid=$(cat "$work/bicorn.pids")
-rows bicorn "$bpid" "http://127.0.0.1:$port" "http://127.0.0.1:$port" "https://127.0.0.1:$tport" >> "$results"
-echo "bicorn peak worker RSS: $(peak_rss_kib "$bpid") KiB" >> "$work/rss"
-kill -QUIT "$bpid"
+  taskset -c 0 "$bin" -c "$work/$name.toml" 2>"$work/$name.err" & echo $! > "$work/$name.pids"
+  wait_port "$port"
+  pid_of[$name]=$(cat "$work/$name.pids")
+  h2_of[$name]="http://127.0.0.1:$port" h1_of[$name]="http://127.0.0.1:$port" tls_of[$name]="https://127.0.0.1:$tport"
+  started+=("$name")
+}
+
+[[ " $wanted " == *" bicorn "* ]] && start_bicorn bicorn "$bicorn_bin"
+# BASE=path/to/an/older/bicorn: measured alongside, as "base".
+[ -n "${BASE:-}" ] && start_bicorn base "$BASE"
 
 # nginx (one worker, access log off; h2c prior knowledge on one port, HTTP/1.1 on another)
-if command -v nginx >/dev/null; then
-  p2=$(free_port); p1=$(free_port); pt=$(free_port)
-  cat > "$work/nginx.conf" <<CONF
+if [[ " $wanted " == *" nginx "* ]]; then
+  if command -v nginx >/dev/null; then
+    p2=$(free_port); p1=$(free_port); pt=$(free_port)
+    cat > "$work/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
 pid $work/nginx.pid;
@@ -113,20 +151,21 @@ http {
            ssl_protocols TLSv1.3; }
 }
 CONF
-  taskset -c 0 nginx -c "$work/nginx.conf" -p "$work" 2>/dev/null & echo $! > "$work/nginx.pids"
-  wait_port "$p2"
-  npid=$(cat "$work/nginx.pids")
-  rows nginx "$npid" "http://127.0.0.1:$p2" "http://127.0.0.1:$p1" "https://127.0.0.1:$pt" >> "$results"
-  echo "nginx peak worker RSS: $(peak_rss_kib "$npid") KiB" >> "$work/rss"
-  kill -QUIT "$npid"
-else
-  echo "nginx not installed: skipped (apt-get install nginx)" >> "$work/rss"
+    taskset -c 0 nginx -c "$work/nginx.conf" -p "$work" 2>/dev/null & echo $! > "$work/nginx.pids"
+    wait_port "$p2"
+    pid_of[nginx]=$(cat "$work/nginx.pids")
+    h2_of[nginx]="http://127.0.0.1:$p2" h1_of[nginx]="http://127.0.0.1:$p1" tls_of[nginx]="https://127.0.0.1:$pt"
+    started+=(nginx)
+  else
+    echo "nginx not installed: skipped (apt-get install nginx)" >> "$work/rss"
+  fi
 fi
 
 # h2o (one thread, no access log)
-if command -v h2o >/dev/null; then
-  p=$(free_port); pt=$(free_port)
-  cat > "$work/h2o.conf" <<CONF
+if [[ " $wanted " == *" h2o "* ]]; then
+  if command -v h2o >/dev/null; then
+    p=$(free_port); pt=$(free_port)
+    cat > "$work/h2o.conf" <<CONF
 listen:
   host: 127.0.0.1
   port: $p
@@ -144,26 +183,60 @@ hosts:
       /:
         file.dir: $docroot
 CONF
-  taskset -c 0 h2o -c "$work/h2o.conf" >/dev/null 2>&1 & echo $! > "$work/h2o.pids"
-  wait_port "$p"
-  hpid=$(cat "$work/h2o.pids")
-  rows h2o "$hpid" "http://127.0.0.1:$p" "http://127.0.0.1:$p" "https://127.0.0.1:$pt" >> "$results"
-  echo "h2o peak RSS: $(peak_rss_kib "$hpid") KiB" >> "$work/rss"
-  kill -TERM "$hpid"
-else
-  echo "h2o not installed: skipped (apt-get install h2o)" >> "$work/rss"
+    taskset -c 0 h2o -c "$work/h2o.conf" >/dev/null 2>&1 & echo $! > "$work/h2o.pids"
+    wait_port "$p"
+    pid_of[h2o]=$(cat "$work/h2o.pids")
+    h2_of[h2o]="http://127.0.0.1:$p" h1_of[h2o]="http://127.0.0.1:$p" tls_of[h2o]="https://127.0.0.1:$pt"
+    started+=(h2o)
+  else
+    echo "h2o not installed: skipped (apt-get install h2o)" >> "$work/rss"
+  fi
 fi
 
-# Table with ratios to bicorn's row.
-awk -F'|' '
+rounds=${ROUNDS:-1}
+for ((r = 0; r < rounds; r++)); do
+  for i in "${!row_names[@]}"; do
+    [[ "${row_names[$i]}" =~ ${ROWS:-.} ]] || continue
+    n=${#started[@]}
+    for ((k = 0; k < n; k++)); do
+      row "${started[$(((k + r) % n))]}" "$i" >> "$results"
+    done
+  done
+done
+
+for s in "${started[@]}"; do
+  echo "$s peak worker RSS: $(peak_rss_kib "${pid_of[$s]}") KiB" >> "$work/rss"
+done
+for s in "${started[@]}"; do
+  case $s in
+    h2o) kill -TERM "${pid_of[$s]}" ;;
+    *) kill -QUIT "${pid_of[$s]}" ;;
+  esac
+done
+# Let them exit (and reap their workers) before the trap's kill -9.
+for s in "${started[@]}"; do
+  for _ in $(seq 100); do
+    case $(awk '{print $3}' /proc/"${pid_of[$s]}"/stat 2>/dev/null || echo Z) in Z) break ;; esac
+    sleep 0.05
+  done
+done
+
+# Table: medians over the rounds, with ratios to bicorn's row.
+awk -F'|' -v rounds="$rounds" '
+  function median(list,   a, k, t, i, j) {
+    k = split(list, a, " ");
+    for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
   { split($1, a, " "); server=a[1]; row=substr($1, length(server)+2);
-    rps[server, row]=$2; us[server, row]=$3; fail[server, row]=$4;
+    rps[server, row]=rps[server, row] " " $2; us[server, row]=us[server, row] " " $3; fail[server, row]=$4;
     if (!(row in seen)) { seen[row]=1; rows[++n]=row }
-    servers[server]=1 }
+    if (!(server in servers)) { servers[server]=1; order[++m]=server } }
   END {
-    printf "%-28s %-7s %12s %10s %12s %10s %s\n", "row", "server", "req/s", "x bicorn", "CPU us/req", "x bicorn", "failures";
+    if (rounds > 1) printf "medians of %d rounds; all CPU us/req values in order in the last column\n", rounds;
+    printf "%-28s %-7s %12s %10s %12s %10s %s\n", "row", "server", "req/s", "x bicorn", "CPU us/req", "x bicorn", (rounds > 1 ? "failures | runs" : "failures");
     for (i=1; i<=n; i++) { r=rows[i];
-      for (s in servers) if ((s, r) in rps) {
-        b=rps["bicorn", r]; bu=us["bicorn", r];
-        printf "%-28s %-7s %12.0f %10.2f %12s %10s %s\n", r, s, rps[s, r], (b>0 ? rps[s, r]/b : 0), us[s, r], (bu+0>0 && us[s, r]+0>0 ? sprintf("%.2f", us[s, r]/bu) : "-"), fail[s, r] } } }' "$results"
+      b = ((("bicorn", r) in rps) ? median(rps["bicorn", r]) : 0); bu = ((("bicorn", r) in us) ? median(us["bicorn", r]) : 0);
+      for (j=1; j<=m; j++) { s=order[j]; if ((s, r) in rps) {
+        mr = median(rps[s, r]); mu = median(us[s, r]);
+        printf "%-28s %-7s %12.0f %10.2f %12.2f %10s %s%s\n", r, s, mr, (b>0 ? mr/b : 0), mu, (bu+0>0 && mu+0>0 ? sprintf("%.2f", mu/bu) : "-"), fail[s, r], (rounds > 1 ? " |" us[s, r] : "") } } } }' "$results"
 cat "$work/rss"
