@@ -1,14 +1,17 @@
 //! Interop with Rust's HTTP clients against the real binary: hyper's
-//! HTTP/1.1 client (keep-alive, a POST, HEAD, the h2c upgrade) and
-//! pipelined HTTP/1.1 read back with httparse. The `h2` crate over h2c by
-//! prior knowledge, with many streams and large bodies, is in
-//! `h2_client.rs`.
+//! HTTP/1.1 client (keep-alive, a POST, HEAD, the h2c upgrade), pipelined
+//! HTTP/1.1 read back with httparse, and HTTP/2 (the `h2` crate) and
+//! HTTP/1.1 (hyper) over TLS (tokio-rustls, trusting the generated
+//! self-signed certificate through a root store) as ALPN chooses; and the
+//! configured TLS handshake deadline. The `h2` crate over h2c by prior
+//! knowledge, with many streams and large bodies, is in `h2_client.rs`.
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
 use std::io::{Read, Write};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bicorn::h2::frame::FrameType;
 use bicorn::hpack::HeaderList;
@@ -17,9 +20,13 @@ use http::{Request, StatusCode, Version};
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
 use support::h2client::RawClient;
 use support::{Server, TempDir};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -30,7 +37,7 @@ fn rt() -> tokio::runtime::Runtime {
 
 type Sender = http1::SendRequest<Full<Bytes>>;
 
-/// hyper's HTTP/1.1 client on one connection; the task
+/// hyper's HTTP/1.1 client on one connection (TCP or TLS); the task
 /// driving the connection ends when the connection does.
 async fn hyper_http1<T>(io: T) -> (Sender, tokio::task::JoinHandle<()>)
 where
@@ -270,4 +277,206 @@ fn hyper_upgrade_to_h2c_gets_101_and_the_response_on_stream_1() {
     assert_eq!(stream, 1);
     let body = String::from_utf8_lossy(&body).into_owned();
     assert!(body.contains("protocol=HTTP/2"), "{body}");
+}
+
+/// One worker, a cleartext listener and a TLS one (on 127.0.0.2: two
+/// listeners may not share an address, port 0 included) serving the
+/// generated self-signed certificate, kept in the server's `state/`;
+/// `http` is the body of the `[http]` table.
+fn tls_config(http: &str) -> String {
+    format!(
+        "workers = 1\ntimeout = 5\nshutdown_timeout = 10\nupgrade_timeout = 20\n\
+         state_dir = \"state\"\n\n\
+         [[listen]]\naddress = \"127.0.0.1:0\"\n\n\
+         [[listen]]\naddress = \"127.0.0.2:0\"\ntls = \"self-signed\"\n\n\
+         [http]\n{http}\n[log]\nlevel = \"debug\"\n"
+    )
+}
+
+/// The TLS listener's address (the second `[[listen]]`).
+fn tls_addr(s: &Server) -> String {
+    s.listen_addrs()[1].clone()
+}
+
+/// A TLS connection to the server's TLS listener that trusts only its
+/// generated certificate (as a root, verified for `localhost`) and
+/// offers `alpn`.
+async fn tls_connect(s: &Server, alpn: &[&[u8]]) -> TlsStream<TcpStream> {
+    let ca = s.dir.join("state/self-signed.pem");
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(&ca).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    assert!(!roots.is_empty(), "no certificate in {}", ca.display());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let tcp = TcpStream::connect(tls_addr(s)).await.unwrap();
+    let name = ServerName::try_from("localhost").unwrap();
+    TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .unwrap()
+}
+
+#[test]
+fn h2_crate_over_tls_gets_h2_by_alpn_and_concurrent_streams_all_succeed() {
+    let s = Server::start(&tls_config(""));
+    let port = tls_addr(&s).rsplit(':').next().unwrap().to_string();
+    rt().block_on(async {
+        let tls = tls_connect(&s, &[b"h2"]).await;
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+        let (client, conn) = h2::client::handshake(tls).await.unwrap();
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        // Every request is sent before any response is read: the streams
+        // are open together. Odd ones are POSTs with i octets.
+        let mut client = client.ready().await.unwrap();
+        let mut pending = Vec::new();
+        for i in 0..20usize {
+            let uri = format!("https://localhost:{port}/stream/{i}");
+            let (method, end) = if i % 2 == 1 {
+                ("POST", false)
+            } else {
+                ("GET", true)
+            };
+            let req = Request::builder().method(method).uri(uri).body(()).unwrap();
+            let (resp, mut body) = client.send_request(req, end).unwrap();
+            if !end {
+                body.send_data(Bytes::from(vec![b'x'; i]), true).unwrap();
+            }
+            pending.push((i, resp));
+            client = client.ready().await.unwrap();
+        }
+        for (i, resp) in pending {
+            let resp = resp.await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK, "stream {i}");
+            assert_eq!(resp.version(), Version::HTTP_2);
+            let mut body = resp.into_body();
+            let mut got = Vec::new();
+            while let Some(chunk) = body.data().await {
+                let chunk = chunk.unwrap();
+                got.extend_from_slice(&chunk);
+                body.flow_control().release_capacity(chunk.len()).unwrap();
+            }
+            let got = String::from_utf8_lossy(&got).into_owned();
+            assert!(got.contains("protocol=HTTP/2"), "stream {i}: {got}");
+            if i % 2 == 1 {
+                assert!(
+                    got.contains(&format!("received={i}\n")),
+                    "stream {i}: {got}"
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn hyper_http1_over_tls_is_served_when_alpn_asks_for_http11_or_names_nothing() {
+    let s = Server::start(&tls_config(""));
+    rt().block_on(async {
+        for (offer, chosen) in [
+            (&[&b"http/1.1"[..]][..], Some(&b"http/1.1"[..])),
+            (&[][..], None),
+        ] {
+            let tls = tls_connect(&s, offer).await;
+            assert_eq!(tls.get_ref().1.alpn_protocol(), chosen);
+            let (mut send, conn) = hyper_http1(tls).await;
+            let (get, got) = exchange(&mut send, "GET", "/", b"").await;
+            assert_eq!(get.status, StatusCode::OK, "{chosen:?}");
+            assert!(
+                text(&got).contains("protocol=HTTP/1.1"),
+                "{chosen:?}: {}",
+                text(&got)
+            );
+            let (post, got) = exchange(&mut send, "POST", "/", b"over tls").await;
+            assert_eq!(post.status, StatusCode::OK, "{chosen:?}");
+            assert!(
+                text(&got).contains("received=8"),
+                "{chosen:?}: {}",
+                text(&got)
+            );
+            drop(send);
+            conn.await.unwrap();
+        }
+    });
+}
+
+/// Whether `sock` is still open at `until`: a read that times out means
+/// open, end of stream or a reset means closed.
+fn open_at(sock: &mut std::net::TcpStream, until: Instant) -> bool {
+    let wait = until
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(1));
+    sock.set_read_timeout(Some(wait)).unwrap();
+    let mut byte = [0u8; 1];
+    match sock.read(&mut byte) {
+        Ok(0) => false,
+        Ok(_) => panic!("the server sent something to a silent TLS client"),
+        Err(e) => matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
+}
+
+#[test]
+fn tls_handshake_timeout_closes_stalled_handshakes_while_a_finished_one_is_served() {
+    let s = Server::start(&tls_config("tls_handshake_timeout = 1\n"));
+    let connected = Instant::now();
+    let mut silent = std::net::TcpStream::connect(tls_addr(&s)).unwrap();
+    let mut halfway = std::net::TcpStream::connect(tls_addr(&s)).unwrap();
+    halfway.write_all(&[0x16, 0x03, 0x01]).unwrap(); // a record header, cut short
+
+    // The server accepted them after `connected`: at half the timeout
+    // they are still open.
+    let half = connected + Duration::from_millis(500);
+    assert!(open_at(&mut silent, half), "silent client closed early");
+    assert!(open_at(&mut halfway, half), "halfway client closed early");
+
+    // Meanwhile a client that completes its handshake is served.
+    let rt = rt();
+    let (mut send, conn) = rt.block_on(async {
+        let tls = tls_connect(&s, &[b"http/1.1"]).await;
+        let (mut send, conn) = hyper_http1(tls).await;
+        let (get, _) = exchange(&mut send, "GET", "/before", b"").await;
+        assert_eq!(get.status, StatusCode::OK);
+        (send, conn)
+    });
+    // It was accepted before this: its own handshake deadline, were it
+    // still armed, falls before `served + 1 s`.
+    let served = Instant::now();
+
+    // Closed well before the 10 s default, so a setting that did not
+    // reach the worker fails here.
+    let by = connected + Duration::from_secs(5);
+    assert!(!open_at(&mut silent, by), "silent client still open");
+    assert!(!open_at(&mut halfway, by), "halfway client still open");
+    assert!(
+        s.log.wait_for_n(
+            "TLS handshake not finished in time",
+            2,
+            Duration::from_secs(5)
+        ),
+        "{}",
+        s.log.text()
+    );
+
+    // The deadline ends with the handshake: the served client, idle past
+    // where its deadline would be, is answered again. (Nothing happens
+    // to wait for here, so this is a plain sleep.)
+    std::thread::sleep(
+        (served + Duration::from_millis(1500)).saturating_duration_since(Instant::now()),
+    );
+    rt.block_on(async {
+        let (get, _) = exchange(&mut send, "GET", "/after", b"").await;
+        assert_eq!(get.status, StatusCode::OK);
+        drop(send);
+        conn.await.unwrap();
+    });
 }
