@@ -78,6 +78,7 @@ pub(super) struct RawHttp {
     pub(super) keepalive_timeout: Option<Spanned<Seconds>>,
     pub(super) write_timeout: Option<Spanned<Seconds>>,
     pub(super) drain_linger: Option<Spanned<Seconds>>,
+    pub(super) tls_handshake_timeout: Option<Spanned<Seconds>>,
 }
 
 impl<'de> Deserialize<'de> for RawTls {

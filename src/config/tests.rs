@@ -446,7 +446,7 @@ fn http_section_defaults_and_values() {
     let config = parse(LISTEN).unwrap();
     assert_eq!(config.http, super::HttpConfig::default());
     let config = parse(&format!(
-        "[http]\nmax_connections = 5\nheader_timeout = 2.5\nkeepalive_timeout = 10\nwrite_timeout = 3\ndrain_linger = 0.5\n{LISTEN}"
+        "[http]\nmax_connections = 5\nheader_timeout = 2.5\nkeepalive_timeout = 10\nwrite_timeout = 3\ndrain_linger = 0.5\ntls_handshake_timeout = 1.5\n{LISTEN}"
     ))
     .unwrap();
     assert_eq!(config.http.max_connections, 5);
@@ -454,6 +454,26 @@ fn http_section_defaults_and_values() {
     assert_eq!(config.http.keepalive_timeout, Duration::from_secs(10));
     assert_eq!(config.http.write_timeout, Duration::from_secs(3));
     assert_eq!(config.http.drain_linger, Duration::from_millis(500));
+    assert_eq!(
+        config.http.tls_handshake_timeout,
+        Duration::from_millis(1500)
+    );
+}
+
+#[test]
+fn tls_handshake_timeout_defaults_to_10_s_and_must_be_positive() {
+    let config = parse(LISTEN).unwrap();
+    assert_eq!(config.http.tls_handshake_timeout, Duration::from_secs(10));
+    let err = error(&format!("[http]\ntls_handshake_timeout = 0\n{LISTEN}"));
+    assert_eq!(
+        err.to_string(),
+        "conf/bicorn.toml:2:25: `http.tls_handshake_timeout`: must be more than 0 and at most 86400 seconds, got 0"
+    );
+    let err = error(&format!("[http]\ntls_handshake_timeout = -1\n{LISTEN}"));
+    assert_eq!(err.key(), "http.tls_handshake_timeout");
+    let err = error(&format!("[http]\ntls_handshake_timeout = \"1s\"\n{LISTEN}"));
+    assert_eq!(err.kind(), ErrorKind::WrongType);
+    assert_eq!(err.key(), "http.tls_handshake_timeout");
 }
 
 #[test]
