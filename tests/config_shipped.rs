@@ -76,6 +76,7 @@ fn shipped_commented_examples_are_valid_when_uncommented() {
         "# [[listen]]\n# address = \"unix:",
         "# [[listen]]\n# address = \"0.0.0.0:80\"\n# name = ",
         "# [[listen]]\n# address = \"0.0.0.0:443\"",
+        "# [[route]]\n# path = \"/api\"",
         "# file = ",
     ];
     for example in examples {

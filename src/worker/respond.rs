@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::app::{Body, FieldValue, FileRange, Reply};
-use crate::config::Route;
+use crate::config::{Route, RouteTarget};
 
 /// Files up to this size are cached in memory.
 const CACHE_MAX_FILE: u64 = 1 << 20;
@@ -74,7 +74,10 @@ impl Responder {
             .routes
             .iter()
             .find(|r| path.starts_with(r.path.as_bytes()))
-            .map(|r| (r.path.len(), r.root.clone()));
+            .and_then(|r| match &r.target {
+                RouteTarget::Files(f) => Some((r.path.len(), f.root.clone())),
+                RouteTarget::App(_) => None,
+            });
         let Some((prefix_len, root)) = route else {
             let text = match received {
                 Some(n) => format!(
