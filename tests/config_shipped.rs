@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use bicorn::config::{Config, ListenAddress, Tls};
+use bicorn::config::{Config, HttpConfig, ListenAddress, Tls};
 
 const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/conf/bicorn.toml");
 const CERT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cert.pem");
@@ -39,6 +39,19 @@ fn shipped_config_uses_a_worker_per_cpu_and_default_timeouts() {
     assert_eq!(config.max_requests, 0);
 }
 
+/// The shipped `[http]` writes every key out with its default, so the
+/// file and the code must agree.
+#[test]
+fn shipped_http_section_states_the_defaults() {
+    let config = Config::load(Path::new(SHIPPED)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.http, HttpConfig::default());
+    let text = std::fs::read_to_string(SHIPPED).unwrap();
+    assert!(
+        text.contains("\ntls_handshake_timeout = 10\n"),
+        "tls_handshake_timeout is documented"
+    );
+}
+
 #[test]
 fn shipped_config_drops_no_privileges_and_writes_only_its_state_beside_itself() {
     let config = Config::load(Path::new(SHIPPED)).unwrap_or_else(|e| panic!("{e}"));
@@ -63,6 +76,7 @@ fn shipped_commented_examples_are_valid_when_uncommented() {
         "# [[listen]]\n# address = \"unix:",
         "# [[listen]]\n# address = \"0.0.0.0:80\"\n# name = ",
         "# [[listen]]\n# address = \"0.0.0.0:443\"",
+        "# [[route]]\n# path = \"/api\"",
         "# file = ",
     ];
     for example in examples {

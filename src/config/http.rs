@@ -27,6 +27,10 @@ pub struct HttpConfig {
     /// While draining, how long an idle HTTP/1.1 keep-alive connection is
     /// kept for a request already on its way. Default 1 s.
     pub drain_linger: Duration,
+    /// Time a client on a TLS listener gets from accept to a finished
+    /// handshake. Default 10 s: long enough for a slow mobile link's round
+    /// trips, short enough that idle half-open handshakes do not pile up.
+    pub tls_handshake_timeout: Duration,
 }
 
 impl Default for HttpConfig {
@@ -37,6 +41,7 @@ impl Default for HttpConfig {
             keepalive_timeout: Duration::from_secs(75),
             write_timeout: Duration::from_secs(30),
             drain_linger: Duration::from_secs(1),
+            tls_handshake_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -76,6 +81,12 @@ impl Checker<'_> {
                 "http.drain_linger",
                 0.0,
                 d.drain_linger,
+            )?,
+            tls_handshake_timeout: self.seconds(
+                raw.tls_handshake_timeout.as_ref(),
+                "http.tls_handshake_timeout",
+                0.0,
+                d.tls_handshake_timeout,
             )?,
         })
     }

@@ -39,7 +39,7 @@ pub use error::{ConfigError, ErrorKind};
 pub use http::HttpConfig;
 pub use listen::{CertKey, Listen, ListenAddress, MAX_LISTENERS, SELF_SIGNED, Tls};
 use raw::{RawConfig, RawLog, Seconds, Workers};
-pub use route::Route;
+pub use route::{FilesRoute, FollowSymlinks, Route, RouteTarget};
 
 /// Workers when `workers` is not set.
 const DEFAULT_WORKERS: usize = 2;
@@ -84,9 +84,10 @@ pub struct Config {
     /// Where the master keeps files it makes itself (the self-signed
     /// certificate); absolute. Created when first needed.
     pub state_dir: PathBuf,
-    /// Logging.
+    /// `[[route]]` tables, in file order.
     pub routes: Vec<Route>,
     pub http: HttpConfig,
+    /// Logging.
     pub log: LogConfig,
 }
 

@@ -31,12 +31,50 @@ pub(super) struct RawConfig {
     pub(super) log: Option<RawLog>,
 }
 
-/// One `[[route]]` table.
+/// One `[[route]]` table. `root` and `app` are both optional here; that
+/// exactly one is given is checked with the spans (`route.rs`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRoute {
     pub(super) path: Spanned<String>,
-    pub(super) root: Spanned<String>,
+    pub(super) root: Option<Spanned<String>>,
+    pub(super) app: Option<Spanned<String>>,
+    pub(super) headers: Option<RawHeaders>,
+    pub(super) listing: Option<Spanned<bool>>,
+    pub(super) dotfiles: Option<Spanned<bool>>,
+    pub(super) follow_symlinks: Option<Spanned<String>>,
+    pub(super) precompressed: Option<Spanned<bool>>,
+}
+
+/// A route's `headers = { name = "value", ... }`, in file order, each
+/// name and value with its span.
+#[derive(Debug, Default)]
+pub(super) struct RawHeaders(pub(super) Vec<(Spanned<String>, Spanned<String>)>);
+
+impl<'de> Deserialize<'de> for RawHeaders {
+    /// A map read entry by entry, so the file's order is kept (a
+    /// `BTreeMap` would sort it) and each key keeps its span.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HeadersVisitor;
+
+        impl<'de> Visitor<'de> for HeadersVisitor {
+            type Value = RawHeaders;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of field names and string values")
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawHeaders, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry::<Spanned<String>, Spanned<String>>()? {
+                    out.push(entry);
+                }
+                Ok(RawHeaders(out))
+            }
+        }
+
+        deserializer.deserialize_map(HeadersVisitor)
+    }
 }
 
 /// One `[[listen]]` table.
@@ -78,6 +116,7 @@ pub(super) struct RawHttp {
     pub(super) keepalive_timeout: Option<Spanned<Seconds>>,
     pub(super) write_timeout: Option<Spanned<Seconds>>,
     pub(super) drain_linger: Option<Spanned<Seconds>>,
+    pub(super) tls_handshake_timeout: Option<Spanned<Seconds>>,
 }
 
 impl<'de> Deserialize<'de> for RawTls {

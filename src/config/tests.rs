@@ -2,7 +2,8 @@
 //! Errors are checked as the operator sees them (the `Display` line) or
 //! through the accessors; files live in a fresh directory under
 //! `std::env::temp_dir()`. Listener and TLS stories are in
-//! `tests/listen.rs`, which shares the helpers here.
+//! `tests/listen.rs`, route stories in `tests/route.rs`; both share the
+//! helpers here.
 
 use std::fs;
 use std::net::SocketAddr;
@@ -13,6 +14,7 @@ use std::time::Duration;
 use super::{Config, ConfigError, ErrorKind, ListenAddress, Tls};
 
 mod listen;
+mod route;
 
 const FILE: &str = "conf/bicorn.toml";
 const LISTEN: &str = "[[listen]]\naddress = \"127.0.0.1:8080\"\n";
@@ -446,7 +448,7 @@ fn http_section_defaults_and_values() {
     let config = parse(LISTEN).unwrap();
     assert_eq!(config.http, super::HttpConfig::default());
     let config = parse(&format!(
-        "[http]\nmax_connections = 5\nheader_timeout = 2.5\nkeepalive_timeout = 10\nwrite_timeout = 3\ndrain_linger = 0.5\n{LISTEN}"
+        "[http]\nmax_connections = 5\nheader_timeout = 2.5\nkeepalive_timeout = 10\nwrite_timeout = 3\ndrain_linger = 0.5\ntls_handshake_timeout = 1.5\n{LISTEN}"
     ))
     .unwrap();
     assert_eq!(config.http.max_connections, 5);
@@ -454,6 +456,26 @@ fn http_section_defaults_and_values() {
     assert_eq!(config.http.keepalive_timeout, Duration::from_secs(10));
     assert_eq!(config.http.write_timeout, Duration::from_secs(3));
     assert_eq!(config.http.drain_linger, Duration::from_millis(500));
+    assert_eq!(
+        config.http.tls_handshake_timeout,
+        Duration::from_millis(1500)
+    );
+}
+
+#[test]
+fn tls_handshake_timeout_defaults_to_10_s_and_must_be_positive() {
+    let config = parse(LISTEN).unwrap();
+    assert_eq!(config.http.tls_handshake_timeout, Duration::from_secs(10));
+    let err = error(&format!("[http]\ntls_handshake_timeout = 0\n{LISTEN}"));
+    assert_eq!(
+        err.to_string(),
+        "conf/bicorn.toml:2:25: `http.tls_handshake_timeout`: must be more than 0 and at most 86400 seconds, got 0"
+    );
+    let err = error(&format!("[http]\ntls_handshake_timeout = -1\n{LISTEN}"));
+    assert_eq!(err.key(), "http.tls_handshake_timeout");
+    let err = error(&format!("[http]\ntls_handshake_timeout = \"1s\"\n{LISTEN}"));
+    assert_eq!(err.kind(), ErrorKind::WrongType);
+    assert_eq!(err.key(), "http.tls_handshake_timeout");
 }
 
 #[test]
@@ -464,27 +486,4 @@ fn http_values_out_of_range_name_the_key() {
     assert_eq!(err.key(), "http.header_timeout");
     let err = error(&format!("[http]\nkeepalive = 3\n{LISTEN}"));
     assert_eq!(err.key(), "http.keepalive");
-}
-
-#[test]
-fn routes_need_a_slash_path_and_an_existing_directory() {
-    let dir = std::env::temp_dir().join(format!("bicorn-route-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let ok = format!(
-        "[[route]]\npath = \"/\"\nroot = \"{}\"\n{LISTEN}",
-        dir.display()
-    );
-    let config = parse(&ok).unwrap();
-    assert_eq!(config.routes.len(), 1);
-    assert_eq!(config.routes[0].root, std::fs::canonicalize(&dir).unwrap());
-    let err = error(&format!(
-        "[[route]]\npath = \"x\"\nroot = \"{}\"\n{LISTEN}",
-        dir.display()
-    ));
-    assert_eq!(err.key(), "route[0].path");
-    let err = error(&format!(
-        "[[route]]\npath = \"/\"\nroot = \"/nonexistent-bicorn\"\n{LISTEN}"
-    ));
-    assert_eq!(err.key(), "route[0].root");
-    let _ = std::fs::remove_dir_all(&dir);
 }

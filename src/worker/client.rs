@@ -32,7 +32,12 @@ impl Client {
         http: HttpConfig,
     ) -> Client {
         match stream {
-            Stream::Tls(tls) => Client::Handshake(Box::new(Handshake::new(tls, now, drain_by))),
+            Stream::Tls(tls) => Client::Handshake(Box::new(Handshake::new(
+                tls,
+                now,
+                drain_by,
+                http.tls_handshake_timeout,
+            ))),
             plain => Client::H1(Box::new(Conn::new(plain, now, drain_by, http))),
         }
     }

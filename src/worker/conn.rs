@@ -16,9 +16,11 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::config::HttpConfig;
 use crate::h1;
 
+use super::body::{CHUNK, FileSource};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
 use super::respond::Responder;
+use crate::app::{Body, Reply};
 
 /// How long the read side is drained after the final response.
 const LINGER: Duration = Duration::from_secs(2);
@@ -154,6 +156,9 @@ pub(crate) struct Conn {
     first_request: bool,
     /// An accepted h2c upgrade, handed to the HTTP/2 side.
     upgrade: Option<H2cUpgrade>,
+    /// The body of the response being sent, after `wbuf`: a file range
+    /// sent in chunks. Later requests wait for it (responses in order).
+    body: Option<FileSource>,
     http: HttpConfig,
 }
 
@@ -188,6 +193,7 @@ impl Conn {
             drain_by,
             first_request: true,
             upgrade: None,
+            body: None,
             http,
         };
         conn.set_deadline(now + http.header_timeout);
@@ -303,10 +309,10 @@ impl Conn {
                 more = true;
                 break;
             }
-            let drained = self.written == self.wbuf.len();
-            if !drained && self.phase == Phase::Open {
-                // The client is not taking our output: it has
-                // write_timeout to start reading again.
+            let drained = self.output_done();
+            if !drained && matches!(self.phase, Phase::Open | Phase::Finishing) {
+                // The client is not taking our output (or takes a long
+                // body): it has write_timeout from now to read more.
                 self.set_deadline(now + self.http.write_timeout);
             }
             if self.phase == Phase::Open && drained && (paused || end == ReadEnd::Backpressure) {
@@ -324,7 +330,7 @@ impl Conn {
             }
             break;
         }
-        if self.phase == Phase::Finishing && self.written == self.wbuf.len() {
+        if self.phase == Phase::Finishing && self.output_done() {
             self.start_lingering(now);
         }
         if self.phase == Phase::Lingering {
@@ -336,7 +342,7 @@ impl Conn {
     /// Read until WouldBlock, EOF, backpressure, or the pass's budget.
     fn read_available(&mut self, total: &mut usize) -> ReadEnd {
         loop {
-            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT {
+            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT || self.body.is_some() {
                 return ReadEnd::Backpressure;
             }
             if *total >= READ_BUDGET {
@@ -392,7 +398,7 @@ impl Conn {
             return (0, false);
         }
         while self.phase == Phase::Open {
-            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT {
+            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT || self.body.is_some() {
                 paused = true;
                 break;
             }
@@ -446,7 +452,7 @@ impl Conn {
                                 ctx.hang |= req.hang;
                                 let keep_alive =
                                     req.keep_alive && !closing && self.drain_by.is_none();
-                                respond(&mut self.wbuf, ctx, &req, keep_alive, now);
+                                self.body = respond(&mut self.wbuf, ctx, &req, keep_alive, now);
                                 served += 1;
                                 if !keep_alive {
                                     self.phase = Phase::Finishing;
@@ -486,14 +492,45 @@ impl Conn {
         (served, paused)
     }
 
+    /// Everything queued, the body being sent included, is written.
+    fn output_done(&self) -> bool {
+        self.written == self.wbuf.len() && self.body.is_none()
+    }
+
+    /// Write `wbuf`, then the body being sent, until done or the socket
+    /// would block. A file body goes by `sendfile` on a cleartext
+    /// connection (no copy through user space) and in chunks through
+    /// `wbuf` on TLS.
     fn flush(&mut self) -> io::Result<()> {
-        while self.written < self.wbuf.len() {
-            match self.stream.write(&self.wbuf[self.written..]) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => self.written += n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+        loop {
+            while self.written < self.wbuf.len() {
+                match self.stream.write(&self.wbuf[self.written..]) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(n) => self.written += n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let Some(body) = &mut self.body else { break };
+            match &self.stream {
+                Stream::Plain(socket) => {
+                    self.wbuf.clear();
+                    self.written = 0;
+                    body.send_to(socket)?;
+                    if !body.is_done() {
+                        return Ok(()); // the socket would block
+                    }
+                }
+                Stream::Tls(_) => {
+                    self.wbuf.clear();
+                    self.written = 0;
+                    body.read_into(&mut self.wbuf, CHUNK)?;
+                }
+            }
+            if body.is_done() {
+                // Any last chunk is in wbuf, written on the next turn.
+                self.body = None;
             }
         }
         self.wbuf.clear();
@@ -531,8 +568,16 @@ impl Conn {
     }
 }
 
-/// Answer `req` through the worker's responder.
-fn respond(out: &mut Vec<u8>, ctx: &mut Context, req: &Request, keep_alive: bool, now: Instant) {
+/// Answer `req` through the worker's responder: the head and an
+/// in-memory body go into `out`; a file body is returned, to be sent after
+/// `out`.
+fn respond(
+    out: &mut Vec<u8>,
+    ctx: &mut Context,
+    req: &Request,
+    keep_alive: bool,
+    now: Instant,
+) -> Option<FileSource> {
     let reply = ctx.responder.respond(
         req.method.as_bytes(),
         req.target.as_bytes(),
@@ -540,33 +585,57 @@ fn respond(out: &mut Vec<u8>, ctx: &mut Context, req: &Request, keep_alive: bool
         req.post.then_some(req.body_bytes),
         now,
     );
-    let extra;
-    let mut fields: [(&str, &[u8]); 3] = [
-        ("server", b"bicorn"),
-        ("content-type", reply.content_type.as_bytes()),
-        ("", b""),
-    ];
-    let used = if let Some((name, value)) = &reply.extra {
-        extra = value.as_bytes();
-        fields[2] = (name, extra);
-        3
+    let date = ctx.date.get(SystemTime::now());
+    encode_reply(&reply, req.head_only, keep_alive, date, out)
+}
+
+/// The most fields a response head is framed with from the stack.
+const STACK_FIELDS: usize = 24;
+
+/// Frame `reply` as HTTP/1.1; returns the file body still to send.
+fn encode_reply(
+    reply: &Reply,
+    head_only: bool,
+    keep_alive: bool,
+    date: &[u8],
+    out: &mut Vec<u8>,
+) -> Option<FileSource> {
+    let framing = match &reply.body {
+        Body::Empty => h1::BodyFraming::Empty,
+        body => h1::BodyFraming::Length(body.len()),
+    };
+    let mut stack: [(&str, &[u8]); STACK_FIELDS] = [("", b""); STACK_FIELDS];
+    let heap: Vec<(&str, &[u8])>;
+    let fields: &[(&str, &[u8])] = if reply.fields.len() < STACK_FIELDS {
+        stack[0] = ("server", b"bicorn");
+        for (slot, (name, value)) in stack[1..].iter_mut().zip(&reply.fields) {
+            *slot = (name, value.as_bytes());
+        }
+        &stack[..=reply.fields.len()]
     } else {
-        2
+        heap = std::iter::once(("server", &b"bicorn"[..]))
+            .chain(reply.fields.iter().map(|(n, v)| (&**n, v.as_bytes())))
+            .collect();
+        &heap
     };
     let head = h1::ResponseHead {
         status: reply.status,
-        headers: &fields[..used],
+        headers: fields,
     };
-    let body = reply.body.as_bytes();
-    let date = ctx.date.get(SystemTime::now());
-    h1::encode_head(
-        &head,
-        h1::BodyFraming::Length(body.len() as u64),
-        keep_alive,
-        date,
-        out,
-    );
-    if !req.head_only {
-        out.extend_from_slice(body);
+    h1::encode_head(&head, framing, keep_alive, date, out);
+    if head_only {
+        return None;
+    }
+    match &reply.body {
+        Body::Empty => None,
+        Body::Owned(v) => {
+            out.extend_from_slice(v);
+            None
+        }
+        Body::Shared { data, start, end } => {
+            out.extend_from_slice(data.get(*start..*end).unwrap_or_default());
+            None
+        }
+        Body::File(range) => Some(FileSource::new(range.clone())),
     }
 }

@@ -16,10 +16,11 @@ use crate::config::HttpConfig;
 use crate::h2::conn::{Config, Connection, Event};
 use crate::h2::{ErrorCode, StreamId};
 
+use super::body::{CHUNK, FileSource};
 use super::conn::{Context, H2cUpgrade, READ_BUDGET};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
-use super::respond::Body;
+use crate::app::{Body, Reply};
 
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -55,6 +56,10 @@ pub(crate) struct H2Conn {
     last_write: Instant,
     /// Output is waiting for the socket (the last write would block).
     write_blocked: bool,
+    /// Response bodies read from files as their streams take them.
+    sources: Vec<(StreamId, FileSource)>,
+    /// Reused for file chunks on their way into the engine.
+    chunk: Vec<u8>,
 }
 
 impl H2Conn {
@@ -131,6 +136,8 @@ impl H2Conn {
             http,
             last_write: now,
             write_blocked: false,
+            sources: Vec::new(),
+            chunk: Vec::new(),
         };
         h2.conn.recv(initial, now);
         if draining {
@@ -179,6 +186,7 @@ impl H2Conn {
             self.scheduled = None;
         }
         self.conn.on_deadline(now);
+        self.top_up();
         if self.write_blocked && now >= self.last_write + self.http.write_timeout {
             // The client stopped reading: free the connection.
             log::debug!(
@@ -221,7 +229,7 @@ impl H2Conn {
         loop {
             let read = self.read(now);
             served += self.respond(ctx, now);
-            let write = self.flush(now);
+            let write = self.flush_bodies(now);
             if self.closed {
                 return (served, false);
             }
@@ -274,6 +282,56 @@ impl H2Conn {
                 Err(_) => return ReadEnd::Eof,
             }
         }
+    }
+
+    /// Queue more of the file bodies whose streams can take it, and write,
+    /// until the socket would block or no body wants more.
+    fn flush_bodies(&mut self, now: Instant) -> WriteEnd {
+        loop {
+            let queued = self.top_up();
+            let end = self.flush(now);
+            if end == WriteEnd::Blocked || self.closed || !queued {
+                return end;
+            }
+        }
+    }
+
+    /// Feed each file body's stream while the engine wants more of it
+    /// (about one chunk queued at most, none while its window is shut).
+    /// Returns whether anything was queued.
+    fn top_up(&mut self) -> bool {
+        let mut queued = false;
+        let mut i = 0;
+        while i < self.sources.len() {
+            let (id, src) = &mut self.sources[i];
+            let id = *id;
+            let mut finished = !self.conn.is_sending(id);
+            while !finished && self.conn.wants_body(id, CHUNK) {
+                self.chunk.clear();
+                match src.read_into(&mut self.chunk, CHUNK) {
+                    Ok(_) => {
+                        let end = src.is_done();
+                        let _ = self.conn.send_data(id, &self.chunk, end);
+                        queued = true;
+                        finished = end;
+                    }
+                    Err(e) => {
+                        log::warn!("file body for h2 stream {id} failed: {e}");
+                        self.conn.reset(id, ErrorCode::INTERNAL_ERROR);
+                        finished = true;
+                    }
+                }
+            }
+            if finished {
+                self.sources.swap_remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        if self.chunk.capacity() > CHUNK && self.sources.is_empty() {
+            self.chunk = Vec::new();
+        }
+        queued
     }
 
     /// Write what the engine has until done or the socket would block.
@@ -423,42 +481,85 @@ impl H2Conn {
         let reply =
             ctx.responder
                 .respond(method, path, "HTTP/2", p.post.then_some(p.received), now);
-        let body = reply.body.as_bytes();
+        match self.send_reply(stream, reply, p.head_only) {
+            Ok(()) => 1,
+            Err(_) => 0, // reset meanwhile
+        }
+    }
+
+    /// Frame `reply` on `stream`: the head now, the body as flow control
+    /// lets it go.
+    fn send_reply(
+        &mut self,
+        stream: StreamId,
+        reply: Reply,
+        head_only: bool,
+    ) -> Result<(), crate::h2::conn::SendError> {
         let mut length_buf = [0u8; 20];
-        let length = decimal(body.len(), &mut length_buf);
-        let mut fields: [(&[u8], &[u8]); 4] = [
-            (b"server", b"bicorn"),
-            (b"content-type", reply.content_type.as_bytes()),
-            (b"content-length", length),
-            (b"", b""),
-        ];
-        let used = match &reply.extra {
-            Some((name, value)) => {
-                fields[3] = (name.as_bytes(), value.as_bytes());
-                4
-            }
-            None => 3,
+        // RFC 9110 §8.6: no Content-Length in a 1xx or 204 response; a
+        // 304's would describe the 200, which an empty body does not.
+        let no_length = matches!(reply.body, Body::Empty)
+            && (reply.status == 204 || reply.status == 304 || reply.status < 200);
+        let length: &[u8] = if no_length {
+            b""
+        } else {
+            decimal(reply.body.len(), &mut length_buf)
         };
-        if self
-            .conn
-            .send_headers(stream, reply.status, &fields[..used], p.head_only)
-            .is_err()
-        {
-            return 0; // reset meanwhile
+        let empty = head_only || reply.body.is_empty();
+        let mut stack: [(&[u8], &[u8]); STACK_FIELDS] = [(b"", b""); STACK_FIELDS];
+        let heap: Vec<(&[u8], &[u8])>;
+        let fixed: &[(&[u8], &[u8])] = if no_length {
+            &[(b"server", b"bicorn")]
+        } else {
+            &[(b"server", b"bicorn"), (b"content-length", length)]
+        };
+        let fields: &[(&[u8], &[u8])] = if reply.fields.len() + fixed.len() <= STACK_FIELDS {
+            stack[..fixed.len()].copy_from_slice(fixed);
+            for (slot, (name, value)) in stack[fixed.len()..].iter_mut().zip(&reply.fields) {
+                *slot = (name.as_bytes(), value.as_bytes());
+            }
+            &stack[..fixed.len() + reply.fields.len()]
+        } else {
+            heap = fixed
+                .iter()
+                .copied()
+                .chain(
+                    reply
+                        .fields
+                        .iter()
+                        .map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+                )
+                .collect();
+            &heap
+        };
+        self.conn
+            .send_headers(stream, reply.status, fields, empty)?;
+        if empty {
+            return Ok(());
         }
-        if !p.head_only {
-            let _ = match reply.body {
-                // A cached file is framed straight from the cache.
-                Body::File(data) => self.conn.send_shared(stream, data, true),
-                Body::Text(_) => self.conn.send_data(stream, body, true),
-            };
+        match reply.body {
+            Body::Empty => {}
+            Body::Owned(v) => self.conn.send_data(stream, &v, true)?,
+            Body::Shared { data, start, end } => {
+                if start == 0 && end == data.len() {
+                    // A cached file is framed straight from the cache.
+                    self.conn.send_shared(stream, data, true)?;
+                } else {
+                    let part = data.get(start..end).unwrap_or_default();
+                    self.conn.send_data(stream, part, true)?;
+                }
+            }
+            Body::File(range) => self.sources.push((stream, FileSource::new(range))),
         }
-        1
+        Ok(())
     }
 }
 
+/// The most fields a response head is framed with from the stack.
+const STACK_FIELDS: usize = 24;
+
 /// `n` in decimal, in `buf`.
-fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut at = buf.len();
     loop {
         at -= 1;

@@ -27,6 +27,7 @@
 //! the client already sent is still answered; exit when no connection is
 //! left, or at `shutdown_timeout`.
 
+mod body;
 mod client;
 mod conn;
 mod fault;

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::config::Route;
+use crate::app::{Body, FieldValue, FileRange, Reply};
+use crate::config::{Route, RouteTarget};
 
 /// Files up to this size are cached in memory.
 const CACHE_MAX_FILE: u64 = 1 << 20;
@@ -24,43 +25,6 @@ const CACHE_MAX_FILE: u64 = 1 << 20;
 const CACHE_MAX_ENTRIES: usize = 1024;
 /// How often a cached file is checked for changes.
 const REVALIDATE: Duration = Duration::from_secs(1);
-
-/// A response body.
-#[derive(Debug, Clone)]
-pub(crate) enum Body {
-    Text(String),
-    File(Arc<[u8]>),
-}
-
-impl Body {
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        match self {
-            Body::Text(t) => t.as_bytes(),
-            Body::File(f) => f,
-        }
-    }
-}
-
-/// What to answer.
-#[derive(Debug, Clone)]
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) content_type: &'static str,
-    /// An extra field (`location` for 301, `allow` for 405).
-    pub(crate) extra: Option<(&'static str, String)>,
-    pub(crate) body: Body,
-}
-
-impl Reply {
-    fn text(status: u16, text: impl Into<String>) -> Self {
-        Self {
-            status,
-            content_type: "text/plain; charset=utf-8",
-            extra: None,
-            body: Body::Text(text.into()),
-        }
-    }
-}
 
 #[derive(Debug)]
 struct Cached {
@@ -110,7 +74,10 @@ impl Responder {
             .routes
             .iter()
             .find(|r| path.starts_with(r.path.as_bytes()))
-            .map(|r| (r.path.len(), r.root.clone()));
+            .and_then(|r| match &r.target {
+                RouteTarget::Files(f) => Some((r.path.len(), f.root.clone())),
+                RouteTarget::App(_) => None,
+            });
         let Some((prefix_len, root)) = route else {
             let text = match received {
                 Some(n) => format!(
@@ -122,19 +89,13 @@ impl Responder {
             return Reply::text(200, text);
         };
         if method != b"GET" && method != b"HEAD" {
-            let mut r = Reply::text(405, "method not allowed\n");
-            r.extra = Some(("allow", "GET, HEAD".into()));
-            return r;
+            return Reply::text(405, "method not allowed\n").with("allow", "GET, HEAD");
         }
         if let Some(c) = self.cache.get(path)
             && now.duration_since(c.checked) < REVALIDATE
         {
-            return Reply {
-                status: 200,
-                content_type: c.content_type,
-                extra: None,
-                body: Body::File(c.data.clone()),
-            };
+            return Reply::new(200, Body::shared(c.data.clone()))
+                .with("content-type", FieldValue::Static(c.content_type));
         }
         let Some(rel) = safe_relative(&path[prefix_len..]) else {
             return Reply::text(404, "not found\n");
@@ -142,9 +103,8 @@ impl Responder {
         let mut file = root.join(&rel);
         if file.is_dir() {
             if !path.ends_with(b"/") {
-                let mut r = Reply::text(301, "moved permanently\n");
-                r.extra = Some(("location", format!("{}/", String::from_utf8_lossy(path))));
-                return r;
+                return Reply::text(301, "moved permanently\n")
+                    .with("location", format!("{}/", String::from_utf8_lossy(path)));
             }
             file.push("index.html");
         }
@@ -154,29 +114,36 @@ impl Responder {
             _ => return Reply::text(404, "not found\n"),
         }
         match self.file(path, &file, now) {
-            Some(data) => Reply {
-                status: 200,
-                content_type: content_type(&file),
-                extra: None,
-                body: Body::File(data),
-            },
+            Some(body) => {
+                Reply::new(200, body).with("content-type", FieldValue::Static(content_type(&file)))
+            }
             None => Reply::text(404, "not found\n"),
         }
     }
 
     /// The contents of `file` (URL `path`), reusing the cached copy when
     /// its size and mtime are unchanged.
-    fn file(&mut self, path: &[u8], file: &Path, now: Instant) -> Option<Arc<[u8]>> {
+    /// Larger files are opened and sent as a range, never read whole.
+    fn file(&mut self, path: &[u8], file: &Path, now: Instant) -> Option<Body> {
         if let Some(c) = self.cache.get_mut(path) {
             let meta = std::fs::metadata(file).ok()?;
             if meta.len() == c.len && meta.modified().ok() == c.modified {
                 c.checked = now;
-                return Some(c.data.clone());
+                return Some(Body::shared(c.data.clone()));
             }
         }
         let meta = std::fs::metadata(file).ok()?;
         if !meta.is_file() {
             return None;
+        }
+        if meta.len() > CACHE_MAX_FILE {
+            let opened = std::fs::File::open(file).ok()?;
+            let len = opened.metadata().ok()?.len();
+            return Some(Body::File(FileRange {
+                file: Arc::new(opened),
+                offset: 0,
+                len,
+            }));
         }
         let data: Arc<[u8]> = std::fs::read(file).ok()?.into();
         if meta.len() <= CACHE_MAX_FILE {
@@ -194,7 +161,7 @@ impl Responder {
                 },
             );
         }
-        Some(data)
+        Some(Body::shared(data))
     }
 }
 

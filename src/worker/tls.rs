@@ -30,8 +30,8 @@
 //! full). Dropping the stream sends close_notify too, best effort, unless
 //! the connection failed (rustls then already queued the fatal alert,
 //! which is sent instead). A client's protocol errors are logged at
-//! debug, and a handshake not finished within [`HANDSHAKE_TIMEOUT`] is
-//! closed.
+//! debug, and a handshake not finished within `[http]
+//! tls_handshake_timeout` (10 s by default) is closed.
 //!
 //! # ALPN
 //!
@@ -48,11 +48,6 @@ use mio::{Interest, Registry, Token};
 use rustls::{ServerConfig, ServerConnection};
 
 use super::listener::Socket;
-
-/// Time a client gets from accept to a finished TLS handshake. A
-/// constant for now: long enough for a slow mobile link's two round
-/// trips, short enough that idle half-open handshakes do not pile up.
-pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Whether the write side has been closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,8 +267,15 @@ pub(crate) enum Progress {
 }
 
 impl Handshake {
-    pub(crate) fn new(tls: Box<TlsStream>, now: Instant, drain_by: Option<Instant>) -> Self {
-        let deadline = now + HANDSHAKE_TIMEOUT;
+    /// A client accepted at `now`, given `timeout` (`[http]
+    /// tls_handshake_timeout`) to finish its handshake.
+    pub(crate) fn new(
+        tls: Box<TlsStream>,
+        now: Instant,
+        drain_by: Option<Instant>,
+        timeout: Duration,
+    ) -> Self {
+        let deadline = now + timeout;
         Handshake {
             tls,
             deadline: drain_by.map_or(deadline, |t| t.min(deadline)),

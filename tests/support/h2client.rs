@@ -24,13 +24,20 @@ pub struct RawClient {
 
 impl RawClient {
     pub fn connect(addr: &str) -> Self {
-        let sock = TcpStream::connect(addr).unwrap();
+        Self::over(TcpStream::connect(addr).unwrap(), &[])
+    }
+
+    /// Start HTTP/2 on a socket that already carried HTTP/1.1 (after the
+    /// 101 of an h2c upgrade): `already_read` is what the HTTP/1.1 reader
+    /// took off the socket beyond the 101, the start of the server's
+    /// frames.
+    pub fn over(sock: TcpStream, already_read: &[u8]) -> Self {
         sock.set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let mut c = Self {
             last_error: None,
             sock,
-            buf: Vec::new(),
+            buf: already_read.to_vec(),
             enc: Encoder::default(),
             dec: Decoder::new(4096, DecoderLimits::default()),
         };

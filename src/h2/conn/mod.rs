@@ -327,6 +327,37 @@ impl Connection {
         self.streams.len()
     }
 
+    /// Whether the application should queue more body for `stream` now:
+    /// its response head is sent, its end is not queued, and what is
+    /// queued but unframed is below `low_water` and below what the
+    /// stream's send window would let out. `false` once the stream is
+    /// gone (reset by the peer, or closed). This lets a body that is
+    /// produced over time (a file read in chunks) keep at most about one
+    /// chunk per stream in memory, and none while the peer's window is
+    /// shut.
+    pub fn wants_body(&mut self, stream: StreamId, low_water: usize) -> bool {
+        match self.streams.get_mut(&stream.value()).and_then(State::send) {
+            Some(send) => {
+                let queued = send.pending().len();
+                send.head_sent
+                    && !send.end_queued
+                    && send.trailers.is_none()
+                    && queued < low_water
+                    && queued < send.window.available()
+            }
+            None => false,
+        }
+    }
+
+    /// Whether `stream` can still carry our response (not reset, not
+    /// closed on our side).
+    pub fn is_sending(&mut self, stream: StreamId) -> bool {
+        self.streams
+            .get_mut(&stream.value())
+            .and_then(State::send)
+            .is_some()
+    }
+
     /// Should the I/O layer read more? False while our output to the peer
     /// piles up unwritten (it is not reading), and once the connection
     /// failed.
