@@ -196,6 +196,15 @@ impl Write for Stream {
         }
     }
 
+    /// HTTP/2 output comes as frame headers and cached bodies: one
+    /// `writev` (or one pass through rustls) for all of them.
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write_vectored(bufs),
+            Stream::Tls(s) => s.write_vectored(bufs),
+        }
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Stream::Plain(s) => s.flush(),

@@ -39,7 +39,7 @@
 //! side (which still expects the client's preface, as RFC 9113 §3.4
 //! says), `http/1.1` or none to HTTP/1.1 (`client.rs` does the hand-off).
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -203,6 +203,18 @@ impl Write for TlsStream {
         if n == 0 && !buf.is_empty() {
             // rustls' queue was empty, so it takes at least one record's
             // worth; refusing all of it would be a bug, not back-pressure.
+            return Err(io::Error::other("TLS connection took no plaintext"));
+        }
+        Ok(n)
+    }
+
+    /// As `write`, for several slices at once (rustls frames them into
+    /// records without joining them first).
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.flush_tls()?;
+        let n = self.tls.writer().write_vectored(bufs)?;
+        self.push_queued()?;
+        if n == 0 && bufs.iter().any(|b| !b.is_empty()) {
             return Err(io::Error::other("TLS connection took no plaintext"));
         }
         Ok(n)

@@ -23,6 +23,7 @@
 
 mod defence;
 mod headers;
+mod output;
 mod recv;
 mod send;
 mod stream;
@@ -196,10 +197,11 @@ pub struct Connection {
     phase: Phase,
     /// Input not yet parsed (a partial frame).
     input: Vec<u8>,
-    /// Output not yet written, from `out_pos`.
+    /// Output not yet written, from `out_pos`, with `spliced` payloads
+    /// inserted (see `output.rs`).
     out: Vec<u8>,
     out_pos: usize,
-    /// Octets of `out` that are control frames not yet written.
+    spliced: output::Splices,
     events: VecDeque<Event>,
     streams: BTreeMap<u32, State>,
     /// Which stream with something to send goes next (RFC 9218 or the
@@ -262,6 +264,7 @@ impl Connection {
             input: Vec::new(),
             out: Vec::with_capacity(4096),
             out_pos: 0,
+            spliced: output::Splices::default(),
             events: VecDeque::new(),
             streams: BTreeMap::new(),
             sched: Scheduler::new(PriorityLimits::default()),
@@ -374,10 +377,6 @@ impl Connection {
             _ => false,
         };
         finished && self.unwritten() == 0
-    }
-
-    fn unwritten(&self) -> usize {
-        self.out.len() - self.out_pos
     }
 
     /// The earliest instant at which [`on_deadline`](Self::on_deadline)

@@ -3,10 +3,15 @@
 //! each stream's queue only as both flow-control windows and the output
 //! bound allow.
 
+use std::sync::Arc;
+
+use super::output::SPLICE_MIN;
 use super::stream::State;
-use super::{Connection, Phase, SendError};
+use super::{Connection, SendError};
 use crate::h2::error::ErrorCode;
-use crate::h2::frame::{Data, RstStream, StreamId, encode_header_block};
+use crate::h2::frame::{
+    Data, Flags, FrameHeader, FrameType, RstStream, StreamId, encode_header_block,
+};
 use crate::hpack::HeaderField;
 
 impl Connection {
@@ -75,7 +80,7 @@ impl Connection {
     pub fn send_shared(
         &mut self,
         stream: StreamId,
-        data: std::sync::Arc<[u8]>,
+        data: Arc<[u8]>,
         end_stream: bool,
     ) -> Result<(), SendError> {
         let send = self.body_half(stream)?;
@@ -200,32 +205,10 @@ impl Connection {
         }
     }
 
-    /// Bytes to write now (control frames first, then DATA framed up to
-    /// the output target). Call [`consume_output`](Self::consume_output)
-    /// with what was written.
-    pub fn pending_output(&mut self) -> &[u8] {
-        if self.phase != Phase::Failed {
-            self.frame_data();
-        }
-        &self.out[self.out_pos..]
-    }
-
-    /// `n` octets of [`pending_output`](Self::pending_output) were written.
-    pub fn consume_output(&mut self, n: usize) {
-        self.out_pos = (self.out_pos + n).min(self.out.len());
-        if self.out_pos == self.out.len() {
-            self.out.clear();
-            self.out_pos = 0;
-        } else if self.out_pos > self.out.len() / 2 {
-            self.out.drain(..self.out_pos);
-            self.out_pos = 0;
-        }
-    }
-
     /// Frame DATA (and trailers), one frame at a time for the stream the
     /// scheduler picks, until the output reaches its high-water mark, the
     /// connection window closes, or no stream can send.
-    fn frame_data(&mut self) {
+    pub(super) fn frame_data(&mut self) {
         let max_frame = self.peer.max_frame_size as usize;
         while self.unwritten() < self.config.output_high_water {
             let Some(raw) = self.sched.next() else {
@@ -252,12 +235,24 @@ impl Connection {
             }
             let end_with_data =
                 n == send.pending().len() && send.end_queued && send.trailers.is_none();
+            let mut splice = None;
             if n > 0 || end_with_data {
-                let mut frame = Data::new(id, &send.pending()[..n]);
-                if end_with_data {
-                    frame = frame.end_stream();
+                match send.shared_pending() {
+                    // A large piece of a shared body goes out by
+                    // reference: only the frame header is written here.
+                    Some((data, from)) if n >= SPLICE_MIN => {
+                        let flags = Flags::EMPTY.with_if(Flags::END_STREAM, end_with_data);
+                        FrameHeader::new(FrameType::DATA, flags, id, n).encode(&mut self.out);
+                        splice = Some((Arc::clone(data), from..from + n));
+                    }
+                    _ => {
+                        let mut frame = Data::new(id, &send.pending()[..n]);
+                        if end_with_data {
+                            frame = frame.end_stream();
+                        }
+                        frame.encode(&mut self.out);
+                    }
                 }
-                frame.encode(&mut self.out);
                 send.window.consume(n);
                 send.advance(n);
                 self.conn_send.consume(n);
@@ -266,6 +261,9 @@ impl Connection {
             let done = send.pending().is_empty();
             let trailers = if done { send.trailers.take() } else { None };
             self.sched.sent(raw, n);
+            if let Some((data, range)) = splice {
+                self.splice(&data, range);
+            }
             if let Some(block) = trailers {
                 encode_header_block(id, &block, true, self.peer.max_frame_size, &mut self.out);
                 self.end_local(id);

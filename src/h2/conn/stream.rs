@@ -92,6 +92,12 @@ impl SendHalf {
         }
     }
 
+    /// The shared body pending octets are cut from, and the offset of the
+    /// first of them, when the body is shared.
+    pub(super) fn shared_pending(&self) -> Option<(&Arc<[u8]>, usize)> {
+        self.shared.as_ref().map(|data| (data, self.sent))
+    }
+
     /// `n` octets were framed.
     pub(super) fn advance(&mut self, n: usize) {
         self.sent += n;

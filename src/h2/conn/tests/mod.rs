@@ -638,3 +638,4 @@ fn graceful_shutdown_sends_two_goaways_around_a_ping() {
 
 mod defences;
 mod more;
+mod output;
