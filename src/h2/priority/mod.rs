@@ -11,7 +11,9 @@
 //!   use when a connection starts; RFC 9113 §5.3.2 deprecates it but notes
 //!   that "implementations that consume these signals would not benefit
 //!   from discarding these priority signals in the absence of
-//!   alternatives". See `tree.rs`.
+//!   alternatives". See `tree.rs`. Until the client sends its first
+//!   dependency every stream is a leaf on stream 0, and a flat queue
+//!   stands in for the tree at a fraction of its cost (`flat.rs`).
 //! - **RFC 9218** urgency and incremental parameters (the `priority`
 //!   request header field, PRIORITY_UPDATE frames) through
 //!   [`Scheduler::set_priority`]. The first such signal, or
@@ -55,6 +57,7 @@
 //! which moves the children of one node. `benches/h2_priority.rs`
 //! measures it.
 
+mod flat;
 mod ids;
 mod queue;
 mod rfc9218;
@@ -63,6 +66,8 @@ mod tree;
 #[cfg(test)]
 mod tests;
 
+use flat::Flat;
+use ids::IdHashing;
 use rfc9218::Buckets;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -204,6 +209,10 @@ pub struct PriorityStats {
 /// The scheme in use and its scheduling state.
 #[derive(Debug)]
 enum Scheme {
+    /// RFC 7540 §5.3 while no dependency has been received: every stream
+    /// on stream 0 with the default weight (see `flat.rs`). The first
+    /// dependency turns it into the same tree, `Rfc7540`.
+    Flat(Flat),
     /// RFC 7540 §5.3: the default until an RFC 9218 signal.
     Rfc7540(Tree),
     /// RFC 9218: final once entered. Boxed: eight urgency levels make it
@@ -223,7 +232,7 @@ struct OpenStream {
 pub struct Scheduler {
     limits: PriorityLimits,
     scheme: Scheme,
-    open: HashMap<u32, OpenStream>,
+    open: HashMap<u32, OpenStream, IdHashing>,
     /// RFC 9218 priorities received before their stream opened.
     pending: BTreeMap<u32, Priority>,
     /// Highest stream id opened, per parity (even, odd): a stream at or
@@ -242,13 +251,8 @@ impl Scheduler {
     pub fn new(limits: PriorityLimits) -> Self {
         Self {
             limits,
-            scheme: Scheme::Rfc7540(Tree::new(Bounds {
-                max_nodes: limits.max_nodes,
-                max_closed: limits.max_closed,
-                max_idle: limits.max_idle,
-                max_depth: limits.max_depth,
-            })),
-            open: HashMap::new(),
+            scheme: Scheme::Flat(Flat::new(Self::bounds(limits))),
+            open: HashMap::with_hasher(IdHashing::default()),
             pending: BTreeMap::new(),
             highest_opened: [0; 2],
             dropped_updates: 0,
@@ -256,6 +260,39 @@ impl Scheduler {
             evicted: 0,
             refused: 0,
             flattened: 0,
+        }
+    }
+
+    /// A scheduler that keeps the general RFC 7540 tree from the start,
+    /// to check the flat scheme against.
+    #[cfg(test)]
+    fn with_tree(limits: PriorityLimits) -> Self {
+        let mut s = Self::new(limits);
+        s.scheme = Scheme::Rfc7540(Tree::new(Self::bounds(limits)));
+        s
+    }
+
+    fn bounds(limits: PriorityLimits) -> Bounds {
+        Bounds {
+            max_nodes: limits.max_nodes,
+            max_closed: limits.max_closed,
+            max_idle: limits.max_idle,
+            max_depth: limits.max_depth,
+        }
+    }
+
+    /// The RFC 7540 tree, made from the flat scheme if that is still in
+    /// use; `None` under RFC 9218.
+    fn tree(&mut self) -> Option<&mut Tree> {
+        if let Scheme::Flat(_) = self.scheme {
+            let placeholder = Scheme::Rfc7540(Tree::new(Self::bounds(self.limits)));
+            if let Scheme::Flat(flat) = std::mem::replace(&mut self.scheme, placeholder) {
+                self.scheme = Scheme::Rfc7540(flat.into_tree());
+            }
+        }
+        match &mut self.scheme {
+            Scheme::Rfc7540(tree) => Some(tree),
+            _ => None,
         }
     }
 
@@ -285,12 +322,14 @@ impl Scheduler {
         for (id, priority) in ready {
             buckets.insert(id, priority);
         }
-        if let Scheme::Rfc7540(tree) =
-            std::mem::replace(&mut self.scheme, Scheme::Rfc9218(Box::new(buckets)))
-        {
-            self.evicted = tree.evicted;
-            self.refused = tree.refused;
-            self.flattened = tree.flattened;
+        match std::mem::replace(&mut self.scheme, Scheme::Rfc9218(Box::new(buckets))) {
+            Scheme::Rfc7540(tree) => {
+                self.evicted = tree.evicted;
+                self.refused = tree.refused;
+                self.flattened = tree.flattened;
+            }
+            Scheme::Flat(flat) => self.evicted = flat.evicted,
+            Scheme::Rfc9218(_) => {}
         }
     }
 
@@ -344,8 +383,8 @@ impl Scheduler {
         if dependency.on == stream {
             return Err(SelfDependency { stream });
         }
-        match &mut self.scheme {
-            Scheme::Rfc7540(tree) => {
+        match self.tree() {
+            Some(tree) => {
                 tree.set_dependency(
                     stream,
                     dependency.on,
@@ -353,7 +392,7 @@ impl Scheduler {
                     dependency.weight,
                 );
             }
-            Scheme::Rfc9218(_) => {
+            None => {
                 self.ignored_rfc7540 = self.ignored_rfc7540.saturating_add(1);
             }
         }
@@ -368,6 +407,7 @@ impl Scheduler {
             return;
         }
         let parity = usize::from(stream & 1 == 1);
+        let maybe_closed = stream <= self.highest_opened(stream);
         if let Some(highest) = self.highest_opened.get_mut(parity) {
             *highest = (*highest).max(stream);
         }
@@ -390,8 +430,10 @@ impl Scheduler {
                 priority,
             },
         );
-        if let Scheme::Rfc7540(tree) = &mut self.scheme {
-            tree.open(stream);
+        match &mut self.scheme {
+            Scheme::Flat(flat) => flat.open(stream, maybe_closed),
+            Scheme::Rfc7540(tree) => tree.open(stream),
+            Scheme::Rfc9218(_) => {}
         }
     }
 
@@ -403,6 +445,7 @@ impl Scheduler {
             return;
         }
         match &mut self.scheme {
+            Scheme::Flat(flat) => flat.close(stream),
             Scheme::Rfc7540(tree) => tree.close(stream),
             Scheme::Rfc9218(buckets) => buckets.remove(stream),
         }
@@ -421,6 +464,7 @@ impl Scheduler {
         open.ready = ready;
         let priority = open.priority;
         match &mut self.scheme {
+            Scheme::Flat(flat) => flat.set_ready(stream, ready),
             Scheme::Rfc7540(tree) => tree.set_ready(stream, ready),
             Scheme::Rfc9218(buckets) if ready => buckets.insert(stream, priority),
             Scheme::Rfc9218(buckets) => buckets.remove(stream),
@@ -434,6 +478,7 @@ impl Scheduler {
     /// send.
     pub fn next(&self) -> Option<u32> {
         match &self.scheme {
+            Scheme::Flat(flat) => flat.next(),
             Scheme::Rfc7540(tree) => tree.next(),
             Scheme::Rfc9218(buckets) => buckets.next(),
         }
@@ -445,6 +490,7 @@ impl Scheduler {
     /// the back of its round robin.
     pub fn sent(&mut self, stream: u32, bytes: usize) {
         match &mut self.scheme {
+            Scheme::Flat(flat) => flat.sent(stream, bytes),
             Scheme::Rfc7540(tree) => tree.sent(stream, bytes),
             Scheme::Rfc9218(buckets) => buckets.sent(stream),
         }
@@ -453,6 +499,7 @@ impl Scheduler {
     /// Counters and sizes, for the connection's flood defences.
     pub fn stats(&self) -> PriorityStats {
         let (evicted, refused, flattened, nodes, depth) = match &self.scheme {
+            Scheme::Flat(flat) => (flat.evicted, 0, 0, flat.len(), usize::from(flat.len() > 0)),
             Scheme::Rfc7540(tree) => (
                 tree.evicted,
                 tree.refused,
@@ -477,6 +524,7 @@ impl Scheduler {
     /// Under RFC 7540, the parent and weight of `stream` if it has a node.
     pub fn dependency_of(&self, stream: u32) -> Option<(u32, u16)> {
         match &self.scheme {
+            Scheme::Flat(flat) => flat.placement(stream),
             Scheme::Rfc7540(tree) => tree.placement(stream),
             Scheme::Rfc9218(_) => None,
         }

@@ -503,3 +503,121 @@ fn a_depth_bound_of_zero_still_admits_streams_on_the_root() {
     assert_eq!(s.dependency_of(3), Some((0, 16)));
     assert_eq!(s.stats().depth, 1);
 }
+
+// The flat scheme (no dependency received yet) against the tree.
+
+mod flat_equals_tree {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Open the next stream id, `skip` ids further on.
+        Open {
+            skip: u32,
+        },
+        /// Open an id at or below the highest opened (a revival).
+        Reopen(u32),
+        Ready(u32, bool),
+        /// Send a frame of this size on the stream `next` picks.
+        Send(usize),
+        /// Charge a stream directly (open, closed or unknown).
+        Charge(u32, usize),
+        Close(u32),
+        Depend {
+            stream: u32,
+            on: u32,
+            exclusive: bool,
+            weight: u16,
+        },
+        Rfc9218,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0u32..3).prop_map(|skip| Op::Open { skip }),
+            1 => (0u32..40).prop_map(Op::Reopen),
+            6 => (0u32..40, any::<bool>()).prop_map(|(s, r)| Op::Ready(s, r)),
+            8 => (1usize..20_000).prop_map(Op::Send),
+            1 => (0u32..40, 1usize..20_000).prop_map(|(s, b)| Op::Charge(s, b)),
+            5 => (0u32..40).prop_map(Op::Close),
+            1 => (0u32..40, 0u32..40, any::<bool>(), 1u16..=256)
+                .prop_map(|(stream, on, exclusive, weight)| Op::Depend { stream, on, exclusive, weight }),
+            1 => Just(Op::Rfc9218),
+        ]
+    }
+
+    fn limits() -> impl Strategy<Value = PriorityLimits> {
+        (1usize..12, 0usize..6, 0usize..4, 0usize..5).prop_map(
+            |(max_nodes, max_closed, max_idle, max_depth)| PriorityLimits {
+                max_nodes,
+                max_closed,
+                max_idle,
+                max_depth,
+                ..PriorityLimits::default()
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// Whatever the client does, a scheduler that starts flat picks
+        /// the same streams and reports the same state as one that keeps
+        /// the tree from the start, before and after its first dependency.
+        #[test]
+        fn a_flat_start_schedules_as_the_tree_does(
+            limits in limits(),
+            ops in proptest::collection::vec(op(), 1..120),
+        ) {
+            let mut flat = Scheduler::new(limits);
+            let mut tree = Scheduler::with_tree(limits);
+            let mut highest = 0u32;
+            for op in ops {
+                match op {
+                    Op::Open { skip } => {
+                        highest += 1 + 2 * skip;
+                        flat.open(highest);
+                        tree.open(highest);
+                    }
+                    Op::Reopen(s) => {
+                        let s = s.min(highest);
+                        flat.open(s);
+                        tree.open(s);
+                    }
+                    Op::Ready(s, r) => {
+                        flat.set_ready(s, r);
+                        tree.set_ready(s, r);
+                    }
+                    Op::Send(bytes) => {
+                        if let Some(s) = flat.next() {
+                            flat.sent(s, bytes);
+                            tree.sent(s, bytes);
+                        }
+                    }
+                    Op::Charge(s, bytes) => {
+                        flat.sent(s, bytes);
+                        tree.sent(s, bytes);
+                    }
+                    Op::Close(s) => {
+                        flat.close(s);
+                        tree.close(s);
+                    }
+                    Op::Depend { stream, on, exclusive, weight } => {
+                        let d = Dependency { on, exclusive, weight };
+                        prop_assert_eq!(flat.set_dependency(stream, d), tree.set_dependency(stream, d));
+                    }
+                    Op::Rfc9218 => {
+                        flat.use_rfc9218();
+                        tree.use_rfc9218();
+                    }
+                }
+                prop_assert_eq!(flat.next(), tree.next());
+                prop_assert_eq!(flat.stats(), tree.stats());
+                for s in 0..=highest + 2 {
+                    prop_assert_eq!(flat.dependency_of(s), tree.dependency_of(s), "stream {}", s);
+                }
+            }
+        }
+    }
+}

@@ -56,9 +56,10 @@
 //! the only browser whose trees reach the bound: streams past the 15th
 //! in flight share by weight instead of going out one after another.
 
+use super::flat::{Leaf, Retained};
 use super::ids::IdHashing;
 use super::queue::Queue;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// The root of the tree: the "non-existent stream 0" of RFC 7540 §5.3.1.
 const ROOT: u32 = 0;
@@ -68,7 +69,7 @@ pub(super) const DEFAULT_WEIGHT: u16 = 16;
 
 /// Virtual time charged per byte to a weight-256 node; a weight-w node is
 /// charged `256 / w` times as much.
-const SCALE: u64 = 256;
+pub(super) const SCALE: u64 = 256;
 
 /// What the tree knows of a node's stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +96,7 @@ enum Retired {
 
 /// A node's key in its parent's queue: (virtual finish time, tie-break
 /// sequence, stream).
-type QueueKey = (u64, u64, u32);
+pub(super) type QueueKey = (u64, u64, u32);
 
 #[derive(Debug)]
 struct Node {
@@ -196,6 +197,53 @@ impl Tree {
             refused: 0,
             flattened: 0,
         }
+    }
+
+    /// The tree a [`Flat`](super::flat::Flat) scheme stands for: its open streams and
+    /// retained closed ones as leaves on the root with the default weight,
+    /// with the root's queue and clock and the sequence counter as they
+    /// are.
+    pub(super) fn from_flat(
+        bounds: Bounds,
+        seq: u64,
+        clock: u64,
+        queue: Queue<QueueKey>,
+        open: HashMap<u32, Leaf, IdHashing>,
+        closed: VecDeque<Retained>,
+        evicted: u64,
+    ) -> Self {
+        let mut tree = Self::new(bounds);
+        tree.seq = seq;
+        tree.evicted = evicted;
+        let mut children = BTreeSet::new();
+        for (stream, leaf) in open {
+            let mut node = Node::new(
+                Kind::Open {
+                    ready: leaf.queued.is_some(),
+                },
+                ROOT,
+                DEFAULT_WEIGHT,
+            );
+            node.finish = leaf.finish;
+            node.queued = leaf.queued;
+            tree.nodes.insert(stream, node);
+            children.insert((1, stream));
+        }
+        for r in closed {
+            let mut node = Node::new(Kind::Closed, ROOT, DEFAULT_WEIGHT);
+            node.finish = r.finish;
+            node.retired = Some(r.retired);
+            tree.nodes.insert(r.stream, node);
+            tree.closed.insert(r.retired, r.stream);
+            children.insert((1, r.stream));
+        }
+        if let Some(root) = tree.nodes.get_mut(&ROOT) {
+            root.height = if children.is_empty() { 1 } else { 2 };
+            root.children = children;
+            root.queue = queue;
+            root.clock = clock;
+        }
+        tree
     }
 
     /// Nodes in the tree, not counting the root.
