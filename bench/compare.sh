@@ -85,12 +85,10 @@ row() {
     6) run "$name" "$pid" "$h1/index.html" $((200000 / scale)) 32 1 --h1 ;;
   esac
   if [ -n "${RSS_TRACE:-}" ]; then
-    local p rss=0 hwm=0 v
+    local p
     for p in $(tree "$pid"); do
-      v=$(awk '/VmRSS/{print $2}' /proc/"$p"/status 2>/dev/null || echo 0); [ "$v" -gt "$rss" ] && rss=$v
-      v=$(awk '/VmHWM/{print $2}' /proc/"$p"/status 2>/dev/null || echo 0); [ "$v" -gt "$hwm" ] && hwm=$v
+      echo "rss $name pid $p: $(awk '/VmRSS|VmHWM|RssAnon/{printf "%s %s KiB ", $1, $2}' /proc/"$p"/status 2>/dev/null)" >&2
     done
-    echo "rss $name: VmRSS $rss KiB, VmHWM $hwm KiB" >&2
   fi
 }
 

@@ -162,3 +162,45 @@ fn curl_http2_upgrades_a_get_to_h2c_and_keeps_a_post_on_http11() {
         "{out}"
     );
 }
+
+#[test]
+fn clients_that_close_right_after_their_last_frame_are_let_go_at_once() {
+    use bicorn::h2::ErrorCode;
+    use bicorn::h2::conn::PREFACE;
+    use bicorn::h2::frame::{GoAway, SettingsFrame};
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpStream};
+
+    let s = Server::start(&support::config(1, ""));
+    s.wait_workers(1, Duration::from_secs(5));
+    let mut hello = PREFACE.to_vec();
+    SettingsFrame::new(&[]).encode(&mut hello);
+    let mut bye = Vec::new();
+    SettingsFrame::ack().encode(&mut bye);
+    GoAway::new(StreamId::new(0), ErrorCode::NO_ERROR).encode(&mut bye);
+    let clients: Vec<TcpStream> = (0..50)
+        .map(|_| {
+            let mut c = TcpStream::connect(&s.addr).unwrap();
+            c.write_all(&hello).unwrap();
+            // The server's SETTINGS: the connection is HTTP/2 now.
+            let mut settings = [0u8; 9];
+            c.read_exact(&mut settings).unwrap();
+            c
+        })
+        .collect();
+    // The last frames and the FIN back to back, as h2load ends its
+    // connections: the FIN often arrives with them, in one readiness
+    // event.
+    for mut c in &clients {
+        c.write_all(&bye).unwrap();
+        c.shutdown(Shutdown::Write).unwrap();
+    }
+    // The worker closes each connection then, not at the keep-alive
+    // timeout (75 s): each client reads to the end within seconds.
+    for mut c in clients {
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut rest = Vec::new();
+        c.read_to_end(&mut rest)
+            .expect("the worker closes a connection whose client closed");
+    }
+}

@@ -336,7 +336,16 @@ impl<'a> Worker<'a> {
                 match event.token() {
                     SIGNAL => self.on_signals(),
                     Token(t) if t < FIRST_CONN => self.accept(t - FIRST_LISTENER),
-                    token => self.on_conn_event(token),
+                    token => {
+                        self.on_conn_event(token);
+                        // The peer's FIN came with this event, perhaps with
+                        // its last data: a pass that stopped at a short
+                        // read has not seen it, and no further edge will
+                        // come. Another pass reads the end of the stream.
+                        if event.is_read_closed() && !self.revisit.contains(&token) {
+                            self.revisit.push_back(token);
+                        }
+                    }
                 }
             }
             // Connections that stopped at their read budget get another
