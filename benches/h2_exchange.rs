@@ -3,6 +3,9 @@
 //! a 612-byte DATA frame out, on a long-lived connection as h2load drives
 //! it (the client's HPACK table warm, stream ids rising).
 //!
+//! A second case takes 16 requests per read and answers them in one
+//! write, as h2load -m 16 drives a connection.
+//!
 //! Before criterion runs, the bench counts heap allocations per exchange
 //! with a counting global allocator and prints them.
 //!
@@ -90,33 +93,41 @@ impl Bench {
             next_stream: 1,
         };
         // Send the first (literal) block once so the server's table matches.
-        b.exchange_with(&first.clone());
+        b.exchange_with(&first.clone(), 1);
         b
     }
 
     fn exchange(&mut self) -> usize {
-        let block = std::mem::take(&mut self.block);
-        let n = self.exchange_with(&block);
-        self.block = block;
-        n
+        self.batch(1)
     }
 
-    /// One request in, one response out; returns the octets written.
-    fn exchange_with(&mut self, block: &[u8]) -> usize {
+    /// `n` requests in one read, as h2load -m `n` sends them, and their
+    /// responses out in one write; returns the octets written.
+    fn batch(&mut self, n: usize) -> usize {
+        let block = std::mem::take(&mut self.block);
+        let out = self.exchange_with(&block, n);
+        self.block = block;
+        out
+    }
+
+    /// `n` requests in, their responses out; returns the octets written.
+    fn exchange_with(&mut self, block: &[u8], n: usize) -> usize {
         if self.next_stream > (1 << 30) {
             *self = Self::new();
         }
-        let id = StreamId::new(self.next_stream);
-        self.next_stream += 2;
         self.frame.clear();
-        FrameHeader::new(
-            FrameType::HEADERS,
-            Flags::new(Flags::END_HEADERS.bits() | Flags::END_STREAM.bits()),
-            id,
-            block.len(),
-        )
-        .encode(&mut self.frame);
-        self.frame.extend_from_slice(block);
+        for _ in 0..n {
+            let id = StreamId::new(self.next_stream);
+            self.next_stream += 2;
+            FrameHeader::new(
+                FrameType::HEADERS,
+                Flags::new(Flags::END_HEADERS.bits() | Flags::END_STREAM.bits()),
+                id,
+                block.len(),
+            )
+            .encode(&mut self.frame);
+            self.frame.extend_from_slice(block);
+        }
         self.conn.recv(&self.frame, self.now);
         while let Some(event) = self.conn.poll_event() {
             if let Event::Request { stream, head, .. } = event {
@@ -143,26 +154,31 @@ impl Bench {
     }
 }
 
-fn allocations_per_exchange() {
+/// Allocations and rate for requests `per_read` at a time.
+fn allocations_per_exchange(per_read: usize) {
     let mut b = Bench::new();
-    let octets = b.exchange();
+    let octets = b.batch(per_read);
     for _ in 0..1000 {
-        b.exchange();
+        b.batch(per_read);
     }
     let before = ALLOCS.load(Ordering::Relaxed);
-    const N: u64 = 100_000;
+    let rounds = 100_000 / per_read as u64;
+    let n = rounds * per_read as u64;
     let t = Instant::now();
-    for _ in 0..N {
-        b.exchange();
+    for _ in 0..rounds {
+        b.batch(per_read);
     }
     let elapsed = t.elapsed();
     let allocs = ALLOCS.load(Ordering::Relaxed) - before;
     // HEADERS (9 + ~12) and DATA (9 + 612): a real response went out.
-    assert!(octets > 630, "response not produced: {octets} octets");
+    assert!(
+        octets > 630 * per_read,
+        "response not produced: {octets} octets"
+    );
     println!(
-        "h2 exchange: {octets} octets out, {:.2} allocations per exchange, {:.0} exchanges/s on one core ({N} exchanges in {elapsed:?})",
-        allocs as f64 / N as f64,
-        N as f64 / elapsed.as_secs_f64()
+        "h2 exchange, {per_read} per read: {octets} octets out, {:.2} allocations per exchange, {:.0} exchanges/s on one core ({n} exchanges in {elapsed:?})",
+        allocs as f64 / n as f64,
+        n as f64 / elapsed.as_secs_f64()
     );
 }
 
@@ -172,12 +188,19 @@ fn bench(c: &mut Criterion) {
     let mut b = Bench::new();
     group.bench_function("get_exchange_612B", |bench| bench.iter(|| b.exchange()));
     group.finish();
+    // As h2load -m 16 drives it: 16 requests per read.
+    let mut group = c.benchmark_group("h2");
+    group.throughput(Throughput::Elements(16));
+    let mut b = Bench::new();
+    group.bench_function("get_exchange_612B_x16", |bench| bench.iter(|| b.batch(16)));
+    group.finish();
 }
 
 criterion_group!(benches, bench);
 
 fn main() {
-    allocations_per_exchange();
+    allocations_per_exchange(1);
+    allocations_per_exchange(16);
     benches();
     Criterion::default().configure_from_args().final_summary();
 }
