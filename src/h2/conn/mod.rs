@@ -29,7 +29,7 @@ mod send;
 mod stream;
 mod upgrade;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 pub use defence::{BudgetConfig, Counters, DefenceConfig};
@@ -203,7 +203,7 @@ pub struct Connection {
     out_pos: usize,
     spliced: output::Splices,
     events: VecDeque<Event>,
-    streams: BTreeMap<u32, State>,
+    streams: stream::StreamTable,
     /// Which stream with something to send goes next (RFC 9218 or the
     /// RFC 7540 tree).
     sched: Scheduler,
@@ -266,7 +266,7 @@ impl Connection {
             out_pos: 0,
             spliced: output::Splices::default(),
             events: VecDeque::new(),
-            streams: BTreeMap::new(),
+            streams: stream::StreamTable::default(),
             sched: Scheduler::new(PriorityLimits::default()),
             last_client_stream: 0,
             recently_reset: VecDeque::new(),

@@ -198,7 +198,7 @@ impl Connection {
     /// Streams whose stream windows may have opened (SETTINGS raised
     /// INITIAL_WINDOW_SIZE).
     pub(super) fn requeue_sendable(&mut self) {
-        for (&id, state) in &mut self.streams {
+        for (id, state) in self.streams.iter_mut() {
             if state.send().is_some_and(|send| send.is_sendable()) {
                 self.sched.set_ready(id, true);
             }
