@@ -44,6 +44,11 @@ use crate::hpack::{Decoder, DecoderLimits, Encoder, HeaderList};
 use defence::Budgets;
 use stream::State;
 
+/// Header lists a connection keeps for reuse: enough for the requests a
+/// client sends in one go (h2load -m 16; a browser loading a page), so a
+/// busy connection decodes into lists that have already grown.
+const LIST_POOL: usize = 16;
+
 /// The client connection preface (RFC 9113 §3.4).
 pub const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
@@ -511,8 +516,9 @@ impl Connection {
     }
 
     /// Give back a header list (from a request head or trailers) for reuse.
+    /// Up to [`LIST_POOL`] are kept.
     pub fn recycle_fields(&mut self, fields: HeaderList) {
-        if self.list_pool.len() < 8 {
+        if self.list_pool.len() < LIST_POOL {
             self.list_pool.push(fields);
         }
     }
