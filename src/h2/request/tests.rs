@@ -153,6 +153,33 @@ fn field_values_with_nul_cr_lf_or_edge_whitespace_are_malformed() {
 }
 
 #[test]
+fn nul_cr_and_lf_are_found_wherever_they_sit_in_a_long_value() {
+    for len in 1..40 {
+        for at in 0..len {
+            for bad in [0u8, b'\n', b'\r'] {
+                let mut v = vec![b'a'; len];
+                v[at] = bad;
+                assert!(has_nul_cr_or_lf(&v), "{bad} at {at} of {len}");
+            }
+        }
+    }
+    // Every other octet passes, in any position of a word.
+    let all: Vec<u8> = (1..=255u8)
+        .filter(|b| ![b'\n', b'\r'].contains(b))
+        .collect();
+    for start in 0..8 {
+        assert!(!has_nul_cr_or_lf(&all[start..]));
+    }
+}
+
+#[test]
+fn undefined_pseudo_header_names_are_malformed_whatever_their_characters() {
+    for n in [":Method", ": path", ":pa\u{7f}th", ":"] {
+        assert!(check(&with(&[(n, "v")])).is_err(), "{n:?}");
+    }
+}
+
+#[test]
 fn field_names_with_colon_space_or_high_bytes_are_malformed() {
     for n in ["x:y", "x y", "x\u{7f}"] {
         assert!(check(&with(&[(n, "v")])).is_err(), "{n:?}");
