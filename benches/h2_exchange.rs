@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use bicorn::h2::StreamId;
 use bicorn::h2::conn::{Config, Connection, Event, PREFACE};
-use bicorn::h2::frame::{Flags, FrameHeader, FrameType, SettingsFrame};
+use bicorn::h2::frame::{Flags, FrameHeader, FrameType, SettingsFrame, WindowUpdate};
 use bicorn::hpack::{Encoder, HeaderField};
 use criterion::{Criterion, Throughput, criterion_group};
 
@@ -58,6 +58,8 @@ struct Bench {
     block: Vec<u8>,
     frame: Vec<u8>,
     next_stream: u32,
+    /// Connection window to give back with the next requests.
+    credit: u32,
 }
 
 impl Bench {
@@ -91,6 +93,7 @@ impl Bench {
             block,
             frame: Vec::new(),
             next_stream: 1,
+            credit: 0,
         };
         // Send the first (literal) block once so the server's table matches.
         b.exchange_with(&first.clone(), 1);
@@ -116,6 +119,14 @@ impl Bench {
             *self = Self::new();
         }
         self.frame.clear();
+        // As a real client does: credit back the connection window the
+        // previous responses used (without it the window runs out after
+        // about a hundred responses, and every later stream waits with its
+        // body queued until the stream limit refuses new ones).
+        if self.credit > 0 {
+            WindowUpdate::new(StreamId::CONNECTION, self.credit).encode(&mut self.frame);
+        }
+        self.credit = u32::try_from(n * BODY.len()).unwrap_or(u32::MAX);
         for _ in 0..n {
             let id = StreamId::new(self.next_stream);
             self.next_stream += 2;
@@ -147,7 +158,13 @@ impl Bench {
                 self.conn.recycle_fields(head.into_fields());
             }
         }
-        let n = self.conn.pending_output().len();
+        let written = self.conn.pending_output().len();
+        // Every request got its HEADERS and its whole DATA frame.
+        assert!(
+            written >= n * (2 * 9 + BODY.len()),
+            "{n} requests got {written} octets back"
+        );
+        let n = written;
         black_box(self.conn.pending_output());
         self.conn.consume_output(n);
         n
