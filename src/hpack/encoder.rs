@@ -64,6 +64,8 @@ pub struct Encoder {
     pending_update: Option<PendingUpdate>,
     indexing: IndexingMode,
     huffman: HuffmanMode,
+    /// See [`Encoder::generation`].
+    generation: u64,
 }
 
 impl Default for Encoder {
@@ -85,15 +87,31 @@ impl Encoder {
             pending_update: None,
             indexing: IndexingMode::default(),
             huffman: HuffmanMode::default(),
+            generation: 0,
         }
     }
 
     pub fn set_indexing(&mut self, mode: IndexingMode) {
         self.indexing = mode;
+        self.changed();
     }
 
     pub fn set_huffman(&mut self, mode: HuffmanMode) {
         self.huffman = mode;
+        self.changed();
+    }
+
+    /// A number that changes whenever encoding the same fields could give
+    /// different octets: a table insertion or resize, a size update to
+    /// send, a change of mode. While it stays the same, encoding a list
+    /// that inserted nothing gives the same block again and changes
+    /// nothing, so a caller may reuse the block instead.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    fn changed(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
     }
 
     /// The peer's SETTINGS_HEADER_TABLE_SIZE changed to `max`. The next
@@ -108,6 +126,7 @@ impl Encoder {
         });
         pending.smallest = pending.smallest.min(size);
         pending.last = size;
+        self.changed();
     }
 
     /// The dynamic table's current maximum size.
@@ -137,10 +156,12 @@ impl Encoder {
         if smallest < self.table.capacity() {
             integer::encode(smallest, 5, 0x20, out);
             self.table.set_capacity(smallest);
+            self.changed();
         }
         if last != self.table.capacity() {
             integer::encode(last, 5, 0x20, out);
             self.table.set_capacity(last);
+            self.changed();
         }
     }
 
@@ -180,6 +201,7 @@ impl Encoder {
         string::encode(value, self.huffman, out);
         if index_it {
             self.table.insert(name, value);
+            self.changed();
         }
     }
 

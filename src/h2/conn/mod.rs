@@ -22,6 +22,7 @@
 //! (`priority`, which this connection feeds with the client's signals).
 
 mod defence;
+mod head_cache;
 mod headers;
 mod output;
 mod recv;
@@ -241,6 +242,9 @@ pub struct Connection {
     list_pool: Vec<HeaderList>,
     /// Where response heads are HPACK-encoded before framing.
     scratch: Vec<u8>,
+    /// The last response head that HPACK encoded without changing its
+    /// table, and its block.
+    head_cache: head_cache::HeadCache,
     /// The buffer of the last multi-frame header block, reused.
     block_pool: Option<Vec<u8>>,
     /// Send queues of finished streams, reused for new ones.
@@ -297,6 +301,7 @@ impl Connection {
             queue_pool: Vec::new(),
             block_pool: None,
             scratch: Vec::new(),
+            head_cache: head_cache::HeadCache::default(),
             config,
         };
         let entries = [

@@ -39,19 +39,34 @@ impl Connection {
             send.head_sent = true;
         }
         let status_text = status_digits(status);
-        let all = std::iter::once(HeaderField::new(b":status", &status_text))
-            .chain(fields.iter().map(|(n, v)| HeaderField::new(n, v)));
-        let mut block = std::mem::take(&mut self.scratch);
-        block.clear();
-        self.encoder.encode(all, &mut block);
-        encode_header_block(
-            stream,
-            &block,
-            end_stream,
-            self.peer.max_frame_size,
-            &mut self.out,
-        );
-        self.scratch = block;
+        let generation = self.encoder.generation();
+        if let Some(block) = self.head_cache.lookup(generation, status_text, fields) {
+            // The same head as last time, HPACK unchanged: same octets.
+            encode_header_block(
+                stream,
+                block,
+                end_stream,
+                self.peer.max_frame_size,
+                &mut self.out,
+            );
+        } else {
+            let all = std::iter::once(HeaderField::new(b":status", &status_text))
+                .chain(fields.iter().map(|(n, v)| HeaderField::new(n, v)));
+            let mut block = std::mem::take(&mut self.scratch);
+            block.clear();
+            self.encoder.encode(all, &mut block);
+            if self.encoder.generation() == generation {
+                self.head_cache.store(generation, &block);
+            }
+            encode_header_block(
+                stream,
+                &block,
+                end_stream,
+                self.peer.max_frame_size,
+                &mut self.out,
+            );
+            self.scratch = block;
+        }
         if end_stream {
             self.end_local(stream);
         }

@@ -142,3 +142,30 @@ fn indexing_never_mode_builds_no_table() {
     assert_eq!(first, encode(&mut e, &field));
     assert_eq!(first[0], 0x0f);
 }
+
+#[test]
+fn the_generation_holds_exactly_while_the_same_list_encodes_the_same() {
+    let mut e = Encoder::default();
+    let head = [
+        HeaderField::new(b":status", b"200"),
+        HeaderField::new(b"server", b"bicorn"),
+        HeaderField::new(b"content-length", b"612"),
+    ];
+    let g0 = e.generation();
+    let first = encode(&mut e, &head);
+    assert_ne!(e.generation(), g0, "the first encoding inserted `server`");
+    let g1 = e.generation();
+    let second = encode(&mut e, &head);
+    assert_eq!(e.generation(), g1, "nothing inserted the second time");
+    assert_ne!(first, second);
+    assert_eq!(encode(&mut e, &head), second, "so the block repeats");
+    // Whatever could change the octets moves it on.
+    encode(&mut e, &[HeaderField::new(b"x-new", b"v")]);
+    assert_ne!(e.generation(), g1);
+    let g2 = e.generation();
+    e.set_peer_max_table_size(1024);
+    assert_ne!(e.generation(), g2);
+    let g3 = e.generation();
+    e.set_huffman(HuffmanMode::Never);
+    assert_ne!(e.generation(), g3);
+}

@@ -637,5 +637,6 @@ fn graceful_shutdown_sends_two_goaways_around_a_ping() {
 }
 
 mod defences;
+mod heads;
 mod more;
 mod output;
