@@ -14,8 +14,8 @@
 //! [`Connection::consume_output`], which may stop anywhere, mid-frame or
 //! mid-splice.
 //!
-//! Not here: what is framed when (`send.rs`, against the output high-water
-//! mark, which counts spliced octets like owned ones).
+//! Not here: what is framed when (`send.rs`, against the output
+//! high-water marks: a larger one for frames that will be spliced).
 
 use std::io::IoSlice;
 use std::ops::Range;

@@ -68,18 +68,56 @@ fn a_large_shared_body_is_handed_out_by_reference() {
     let mut conn = Connection::new(Config::default(), now);
     conn.recv(&hello(1 << 20), now);
     conn.recv(&get(1), now);
-    let body: Arc<[u8]> = vec![7u8; 40_000].into();
+    let mut credit = Vec::new();
+    WindowUpdate::new(StreamId::CONNECTION, 1 << 20).encode(&mut credit);
+    conn.recv(&credit, now);
+    let body: Arc<[u8]> = vec![7u8; 200_000].into();
     answer(&mut conn, &body, true);
-    let mut bufs = [IoSlice::new(&[]); 16];
+    let mut bufs = [IoSlice::new(&[]); 32];
     let n = conn.pending_output_vectored(&mut bufs);
     let by_reference: usize = bufs[..n]
         .iter()
         .filter(|b| body.as_ptr_range().contains(&b.as_ptr()))
         .map(|b| b.len())
         .sum();
-    // The first two 16 KiB frames fill the 32 KiB output target; their
-    // payloads are the cached body itself, not copies.
+    // Two 16 KiB frames fill the 32 KiB output target (the middle of a
+    // long body keeps to it); their payloads are the cached body itself,
+    // not copies.
     assert_eq!(by_reference, 2 * 16_384);
+}
+
+#[test]
+fn small_shared_responses_share_one_write_past_the_output_high_water() {
+    let now = Instant::now();
+    let mut conn = Connection::new(Config::default(), now);
+    conn.recv(&hello(1 << 20), now);
+    let mut credit = Vec::new();
+    WindowUpdate::new(StreamId::CONNECTION, 1 << 20).encode(&mut credit);
+    conn.recv(&credit, now);
+    for id in (1..=13).step_by(2) {
+        conn.recv(&get(id), now);
+    }
+    let body: Arc<[u8]> = vec![7u8; 16_384].into();
+    answer(&mut conn, &body, true);
+    // Seven whole 16 KiB responses, 112 KiB, in one go: each is a last
+    // frame cut from a shared body, allowed up to spliced_high_water.
+    let mut bufs = [IoSlice::new(&[]); 64];
+    let n = conn.pending_output_vectored(&mut bufs);
+    let total: usize = bufs[..n].iter().map(|b| b.len()).sum();
+    assert!(total > 7 * 16_384, "{total}");
+}
+
+#[test]
+fn a_copied_body_is_framed_only_up_to_the_output_high_water() {
+    let now = Instant::now();
+    let mut conn = Connection::new(Config::default(), now);
+    conn.recv(&hello(1 << 20), now);
+    conn.recv(&get(1), now);
+    let body: Arc<[u8]> = vec![7u8; 200_000].into();
+    answer(&mut conn, &body, false);
+    // Two 16 KiB frames: with the HEADERS they reach past 32 KiB.
+    let out = conn.pending_output().len();
+    assert!((2 * 16_384..3 * 16_384).contains(&out), "{out}");
 }
 
 #[test]
