@@ -530,7 +530,7 @@ impl Connection {
     }
 
     /// Give back a header list (from a request head or trailers) for reuse.
-    /// Up to [`LIST_POOL`] are kept.
+    /// Up to 16 are kept (enough for the requests a client sends at once).
     pub fn recycle_fields(&mut self, fields: HeaderList) {
         if self.list_pool.len() < LIST_POOL {
             self.list_pool.push(fields);
