@@ -31,6 +31,8 @@
 //! - [`sys`]: thin wrappers over the Unix calls that need `unsafe`.
 
 pub mod app;
+/// The `http` crate, whose `Request` and `Response` the App API speaks.
+pub use http;
 pub mod config;
 pub mod h1;
 pub mod h2;

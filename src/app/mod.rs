@@ -1,8 +1,10 @@
-//! What answers requests: static files (`files`), and the response type
-//! every answer is made of (`reply`). It speaks HTTP semantics only:
+//! What answers requests: static files (`files`), the App API for
+//! programs that embed bicorn (`api`), and the response type every answer
+//! is made of (`reply`). It speaks HTTP semantics only:
 //! requests and replies, never sockets or framing; `worker/` carries the
 //! replies over HTTP/1.1 or HTTP/2.
 
+pub mod api;
 pub mod reply;
 pub mod request;
 

@@ -18,6 +18,7 @@
 //! defaults, is documented in `conf/bicorn.toml`. This module does not
 //! bind sockets, drop privileges or set up logging; the supervisor does.
 
+mod app;
 mod error;
 mod http;
 mod listen;
@@ -35,6 +36,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+pub use app::AppConfig;
 pub use error::{ConfigError, ErrorKind};
 pub use http::HttpConfig;
 pub use listen::{CertKey, Listen, ListenAddress, MAX_LISTENERS, SELF_SIGNED, Tls};
@@ -87,6 +89,8 @@ pub struct Config {
     /// `[[route]]` tables, in file order.
     pub routes: Vec<Route>,
     pub http: HttpConfig,
+    /// How app handlers run.
+    pub app: AppConfig,
     /// Logging.
     pub log: LogConfig,
 }
@@ -116,6 +120,17 @@ pub struct LogConfig {
 }
 
 impl Config {
+    /// The `app = "name"` routes: (index in the file, app name).
+    pub fn app_routes(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.routes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match &r.target {
+                RouteTarget::App(name) => Some((i, name.as_str())),
+                RouteTarget::Files(_) => None,
+            })
+    }
+
     /// Reads and validates the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = fs::read_to_string(path).map_err(|e| ConfigError::unreadable(path, &e))?;
@@ -193,6 +208,7 @@ impl<'a> Checker<'a> {
             },
             routes: self.routes(raw.route)?,
             http: self.http(raw.http)?,
+            app: self.app(raw.app)?,
             log: self.log(raw.log)?,
         })
     }

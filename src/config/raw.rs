@@ -28,6 +28,7 @@ pub(super) struct RawConfig {
     pub(super) state_dir: Option<Spanned<String>>,
     pub(super) route: Option<Vec<RawRoute>>,
     pub(super) http: Option<RawHttp>,
+    pub(super) app: Option<RawApp>,
     pub(super) log: Option<RawLog>,
 }
 
@@ -105,6 +106,14 @@ pub(super) enum RawTls {
 pub(super) struct RawCertKey {
     pub(super) cert: Spanned<String>,
     pub(super) key: Spanned<String>,
+}
+
+/// The `[app]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawApp {
+    pub(super) threads: Option<Spanned<i64>>,
+    pub(super) max_request_body: Option<Spanned<i64>>,
 }
 
 /// The `[http]` table.

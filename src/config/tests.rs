@@ -161,7 +161,7 @@ fn unknown_top_level_key_is_rejected_by_name_with_line() {
         err.to_string(),
         "conf/bicorn.toml:3:1: `wrokers`: unknown key (expected one of workers, listen, \
          timeout, shutdown_timeout, upgrade_timeout, user, group, pid, max_requests, \
-         state_dir, route, http, log)"
+         state_dir, route, http, app, log)"
     );
     assert_eq!(err.kind(), ErrorKind::UnknownKey);
 }
@@ -486,4 +486,27 @@ fn http_values_out_of_range_name_the_key() {
     assert_eq!(err.key(), "http.header_timeout");
     let err = error(&format!("[http]\nkeepalive = 3\n{LISTEN}"));
     assert_eq!(err.key(), "http.keepalive");
+}
+
+#[test]
+fn app_section_defaults_values_and_bounds() {
+    let config = parse(LISTEN).unwrap();
+    assert_eq!(config.app, crate::config::AppConfig::default());
+    assert_eq!(config.app.threads, 4);
+    assert_eq!(config.app.max_request_body, 1 << 20);
+    let config = parse(&format!(
+        "[app]\nthreads = 16\nmax_request_body = 0\n{LISTEN}"
+    ))
+    .unwrap();
+    assert_eq!(config.app.threads, 16);
+    assert_eq!(config.app.max_request_body, 0);
+    let err = error(&format!("[app]\nthreads = 0\n{LISTEN}"));
+    assert_eq!(
+        err.to_string(),
+        "conf/bicorn.toml:2:11: `app.threads`: must be between 1 and 1024, got 0"
+    );
+    let err = error(&format!("[app]\nmax_request_body = -1\n{LISTEN}"));
+    assert_eq!(err.key(), "app.max_request_body");
+    let err = error(&format!("[app]\nthread = 3\n{LISTEN}"));
+    assert_eq!(err.kind(), ErrorKind::UnknownKey);
 }

@@ -145,6 +145,7 @@ pub fn run(path: &Path) -> Result<(), StartError> {
 impl Supervisor {
     fn start(path: &Path) -> Result<Self, StartError> {
         let config = Config::load(path).map_err(StartError::Config)?;
+        crate::app::api::check_routes(&config).map_err(StartError::Setup)?;
         crate::logging::init(config.log.level);
         if let Some(file) = &config.log.file {
             crate::logging::redirect_stderr(file, crate::logging::log_owner(&config)).map_err(

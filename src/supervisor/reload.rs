@@ -47,6 +47,9 @@ impl Supervisor {
             Ok(c) => c,
             Err(e) => return self.reject_reload(&e.to_string()),
         };
+        if let Err(e) = crate::app::api::check_routes(&new) {
+            return self.reject_reload(&e);
+        }
         if let Err(e) = super::check_privileges(&new) {
             return self.reject_reload(&e);
         }

@@ -51,6 +51,22 @@ impl Client {
         }
     }
 
+    /// An app's reply for `stream` (0 on HTTP/1.1) came back.
+    pub(crate) fn deliver(
+        &mut self,
+        stream: u32,
+        reply: crate::app::Reply,
+        body: Option<crate::app::api::StreamReceiver>,
+        head_only: bool,
+        date: &[u8],
+    ) {
+        match self {
+            Client::Handshake(_) => {}
+            Client::H1(c) => c.deliver(reply, body, date),
+            Client::H2(c) => c.deliver(stream, reply, body, head_only),
+        }
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         match self {
             Client::Handshake(c) => c.is_closed(),

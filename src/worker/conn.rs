@@ -11,15 +11,18 @@
 //! that destroys the response in flight.
 
 use std::io::{self, Read, Write};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::HttpConfig;
 use crate::h1;
 
+use super::apps::{AppRequest, AppRuntime};
 use super::body::{CHUNK, FileSource};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
 use super::respond::Responder;
+use crate::app::api::{App, Polled, ReplyKey, StreamItem, StreamReceiver};
 use crate::app::{Body, Reply};
 
 /// How long the read side is drained after the final response.
@@ -41,9 +44,13 @@ pub(crate) const READ_BUDGET: usize = 256 * 1024;
 #[derive(Debug)]
 pub(crate) struct Context {
     pub(crate) responder: Responder,
+    /// Handler threads and app routes, when the config has app routes.
+    pub(crate) apps: Option<AppRuntime>,
+    /// The token of the connection being served (where app replies go).
+    pub(crate) current: usize,
     /// The worker's [http] limits and deadlines.
     pub(crate) http: HttpConfig,
-    date: h1::DateCache,
+    pub(crate) date: h1::DateCache,
     hang: bool,
 }
 
@@ -57,6 +64,8 @@ impl Context {
         Self {
             http,
             responder: Responder::new(format!("pid={pid} generation={generation}"), routes),
+            apps: None,
+            current: 0,
             date: h1::DateCache::new(SystemTime::now()),
             hang: false,
         }
@@ -65,6 +74,28 @@ impl Context {
     /// Did a request ask to hang the worker (test fault)?
     pub(crate) fn hang_requested(&self) -> bool {
         self.hang
+    }
+
+    /// The app answering `target`, if an app route covers it.
+    pub(crate) fn app_for(&self, target: &[u8]) -> Option<Arc<dyn App>> {
+        self.apps.as_ref()?.app_for(target)
+    }
+
+    /// Largest request body buffered for an app.
+    pub(crate) fn max_app_body(&self) -> u64 {
+        self.apps.as_ref().map_or(0, AppRuntime::max_body)
+    }
+
+    /// Hand a request to its app; the reply comes back for `stream` of
+    /// the current connection.
+    pub(crate) fn submit(&self, stream: u32, app: Arc<dyn App>, req: AppRequest) {
+        if let Some(rt) = &self.apps {
+            let key = ReplyKey {
+                conn: self.current,
+                stream,
+            };
+            rt.submit(key, app, req);
+        }
     }
 
     /// Note a request for the test fault's hang path.
@@ -100,6 +131,24 @@ struct Request {
     /// The checked HTTP2-Settings payload of an `Upgrade: h2c` request we
     /// accept.
     h2c: Option<Vec<u8>>,
+    /// The app answering it, and the request as it will get it.
+    app: Option<(Arc<dyn App>, AppRequest)>,
+}
+
+/// The body of the response being sent, after `wbuf`.
+#[derive(Debug)]
+enum Outgoing {
+    /// A file range, by sendfile or in chunks.
+    File(FileSource),
+    /// An app's streamed body, framed chunked as it is produced.
+    Stream(StreamReceiver),
+}
+
+/// An app request handed to its handler, its reply not yet back.
+#[derive(Debug, Clone, Copy)]
+struct Awaiting {
+    head_only: bool,
+    keep_alive: bool,
 }
 
 /// An accepted `Upgrade: h2c`: what the HTTP/2 side needs to answer the
@@ -158,7 +207,9 @@ pub(crate) struct Conn {
     upgrade: Option<H2cUpgrade>,
     /// The body of the response being sent, after `wbuf`: a file range
     /// sent in chunks. Later requests wait for it (responses in order).
-    body: Option<FileSource>,
+    body: Option<Outgoing>,
+    /// The request whose app reply is awaited: later requests wait.
+    awaiting: Option<Awaiting>,
     http: HttpConfig,
 }
 
@@ -194,6 +245,7 @@ impl Conn {
             first_request: true,
             upgrade: None,
             body: None,
+            awaiting: None,
             http,
         };
         conn.set_deadline(now + http.header_timeout);
@@ -253,7 +305,10 @@ impl Conn {
     }
 
     fn is_idle(&self) -> bool {
-        self.request.is_none() && self.rbuf.is_empty() && self.decoder.is_idle()
+        self.request.is_none()
+            && self.awaiting.is_none()
+            && self.rbuf.is_empty()
+            && self.decoder.is_idle()
     }
 
     /// A scheduled deadline `when` passed at `now`.
@@ -263,6 +318,11 @@ impl Conn {
         }
         if now < self.deadline {
             return; // moved later; take_new_deadline schedules it again
+        }
+        if self.awaiting.is_some() {
+            // A handler is working on the request: not idle, not stalled.
+            self.set_deadline(now + self.http.write_timeout);
+            return;
         }
         match self.phase {
             Phase::Open => {
@@ -342,7 +402,10 @@ impl Conn {
     /// Read until WouldBlock, EOF, backpressure, or the pass's budget.
     fn read_available(&mut self, total: &mut usize) -> ReadEnd {
         loop {
-            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT || self.body.is_some() {
+            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT
+                || self.body.is_some()
+                || self.awaiting.is_some()
+            {
                 return ReadEnd::Backpressure;
             }
             if *total >= READ_BUDGET {
@@ -398,7 +461,10 @@ impl Conn {
             return (0, false);
         }
         while self.phase == Phase::Open {
-            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT || self.body.is_some() {
+            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT
+                || self.body.is_some()
+                || self.awaiting.is_some()
+            {
                 paused = true;
                 break;
             }
@@ -412,7 +478,21 @@ impl Conn {
                                 h1::encode_continue(&mut self.wbuf);
                             }
                             let h2c = if closing { None } else { h2c_upgrade(&head) };
+                            let app = ctx.app_for(head.target.as_bytes()).map(|app| {
+                                let req = AppRequest {
+                                    method: head.method.clone().into_bytes(),
+                                    target: head.target.clone().into_bytes(),
+                                    fields: head
+                                        .headers
+                                        .iter()
+                                        .map(|(n, v)| (n.clone().into_bytes(), v.clone()))
+                                        .collect(),
+                                    ..AppRequest::default()
+                                };
+                                (app, req)
+                            });
                             self.request = Some(Request {
+                                app,
                                 head_only: head.method == "HEAD",
                                 keep_alive: head.keep_alive,
                                 post: head.method == "POST",
@@ -426,9 +506,23 @@ impl Conn {
                         h1::Event::Data(data) => {
                             if let Some(r) = &mut self.request {
                                 r.body_bytes += data.len() as u64;
+                                if let Some((_, app_req)) = &mut r.app {
+                                    app_req.push_body(data, ctx.max_app_body());
+                                }
                             }
                         }
-                        h1::Event::Trailers(_) => {}
+                        h1::Event::Trailers(fields) => {
+                            if let Some(Request {
+                                app: Some((_, app_req)),
+                                ..
+                            }) = &mut self.request
+                            {
+                                app_req.trailers = fields
+                                    .into_iter()
+                                    .map(|(n, v)| (n.into_bytes(), v))
+                                    .collect();
+                            }
+                        }
                         h1::Event::End => {
                             if let Some(mut req) = self.request.take() {
                                 if let Some(settings) = req.h2c.take() {
@@ -452,7 +546,33 @@ impl Conn {
                                 ctx.hang |= req.hang;
                                 let keep_alive =
                                     req.keep_alive && !closing && self.drain_by.is_none();
-                                self.body = respond(&mut self.wbuf, ctx, &req, keep_alive, now);
+                                let too_large = req.app.as_ref().is_some_and(|(_, r)| r.too_large);
+                                if !too_large && let Some((app, app_req)) = req.app.take() {
+                                    // Answered when the handler's reply
+                                    // comes back (`deliver`).
+                                    ctx.submit(0, app, app_req);
+                                    self.awaiting = Some(Awaiting {
+                                        head_only: req.head_only,
+                                        keep_alive,
+                                    });
+                                    served += 1;
+                                    offset += used;
+                                    break;
+                                }
+                                self.body = if too_large {
+                                    let reply = Reply::text(413, "request body too large\n");
+                                    let date = ctx.date.get(SystemTime::now());
+                                    encode_reply(
+                                        &reply,
+                                        req.head_only,
+                                        keep_alive,
+                                        date,
+                                        &mut self.wbuf,
+                                    )
+                                } else {
+                                    respond(&mut self.wbuf, ctx, &req, keep_alive, now)
+                                }
+                                .map(Outgoing::File);
                                 served += 1;
                                 if !keep_alive {
                                     self.phase = Phase::Finishing;
@@ -494,7 +614,26 @@ impl Conn {
 
     /// Everything queued, the body being sent included, is written.
     fn output_done(&self) -> bool {
-        self.written == self.wbuf.len() && self.body.is_none()
+        self.written == self.wbuf.len() && self.body.is_none() && self.awaiting.is_none()
+    }
+
+    /// The app's reply to the awaited request: frame it (a streamed body
+    /// goes chunked as it is produced). The worker then drives the
+    /// connection as if it were ready.
+    pub(crate) fn deliver(&mut self, reply: Reply, stream: Option<StreamReceiver>, date: &[u8]) {
+        let Some(a) = self.awaiting.take() else {
+            return;
+        };
+        if let Some(rx) = stream {
+            encode_streamed_head(&reply, a.keep_alive, date, &mut self.wbuf);
+            self.body = Some(Outgoing::Stream(rx));
+        } else {
+            self.body = encode_reply(&reply, a.head_only, a.keep_alive, date, &mut self.wbuf)
+                .map(Outgoing::File);
+        }
+        if !a.keep_alive && self.phase == Phase::Open {
+            self.phase = Phase::Finishing;
+        }
     }
 
     /// Write `wbuf`, then the body being sent, until done or the socket
@@ -512,7 +651,29 @@ impl Conn {
                     Err(e) => return Err(e),
                 }
             }
-            let Some(body) = &mut self.body else { break };
+            let Some(outgoing) = &mut self.body else {
+                break;
+            };
+            let body = match outgoing {
+                Outgoing::File(f) => f,
+                Outgoing::Stream(rx) => {
+                    self.wbuf.clear();
+                    self.written = 0;
+                    match rx.poll() {
+                        Polled::Pending => return Ok(()), // woken when produced
+                        Polled::Item(StreamItem::Data(d)) => h1::encode_chunk(&d, &mut self.wbuf),
+                        Polled::Item(StreamItem::End(trailers)) => {
+                            encode_end(&trailers, &mut self.wbuf);
+                            self.body = None;
+                        }
+                        Polled::Item(StreamItem::Abort) => {
+                            // No last chunk: the client sees the body cut.
+                            return Err(io::Error::other("app stream aborted"));
+                        }
+                    }
+                    continue;
+                }
+            };
             match &self.stream {
                 Stream::Plain(socket) => {
                     self.wbuf.clear();
@@ -587,6 +748,42 @@ fn respond(
     );
     let date = ctx.date.get(SystemTime::now());
     encode_reply(&reply, req.head_only, keep_alive, date, out)
+}
+
+/// The head of a reply whose body is streamed: chunked, no length.
+fn encode_streamed_head(reply: &Reply, keep_alive: bool, date: &[u8], out: &mut Vec<u8>) {
+    let fields: Vec<(&str, &[u8])> = std::iter::once(("server", &b"bicorn"[..]))
+        .chain(reply.fields.iter().map(|(n, v)| (&**n, v.as_bytes())))
+        .collect();
+    let head = h1::ResponseHead {
+        status: reply.status,
+        headers: &fields,
+    };
+    h1::encode_head(&head, h1::BodyFraming::Chunked, keep_alive, date, out);
+}
+
+/// The last chunk of a chunked body, with trailer fields (RFC 9112
+/// §7.1.2); fields that are not safe to write are dropped.
+fn encode_end(trailers: &[(String, Vec<u8>)], out: &mut Vec<u8>) {
+    if trailers.is_empty() {
+        h1::encode_last_chunk(out);
+        return;
+    }
+    out.extend_from_slice(b"0\r\n");
+    for (name, value) in trailers {
+        let token = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        let clean = value.iter().all(|&b| b != b'\r' && b != b'\n' && b != 0);
+        if token && clean {
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
 /// The most fields a response head is framed with from the stack.

@@ -10,23 +10,28 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::config::HttpConfig;
 use crate::h2::conn::{Config, Connection, Event};
 use crate::h2::{ErrorCode, StreamId};
 
+use super::apps::AppRequest;
 use super::body::{CHUNK, FileSource};
 use super::conn::{Context, H2cUpgrade, READ_BUDGET};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
+use crate::app::api::{App, Polled, StreamItem, StreamReceiver};
 use crate::app::{Body, Reply};
 
 const READ_CHUNK: usize = 16 * 1024;
 
 /// A request being received (a POST body still arriving).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Pending {
+    /// The app answering it, and the request as it will get it.
+    app: Option<(Arc<dyn App>, AppRequest)>,
     method: Vec<u8>,
     path: Vec<u8>,
     head_only: bool,
@@ -57,7 +62,7 @@ pub(crate) struct H2Conn {
     /// Output is waiting for the socket (the last write would block).
     write_blocked: bool,
     /// Response bodies read from files as their streams take them.
-    sources: Vec<(StreamId, FileSource)>,
+    sources: Vec<(StreamId, Outgoing)>,
     /// Reused for file chunks on their way into the engine.
     chunk: Vec<u8>,
 }
@@ -93,6 +98,7 @@ impl H2Conn {
             Err(_) => Connection::new(Config::default(), now),
         };
         let request = Pending {
+            app: None,
             method: up.method,
             path: up.target,
             head_only: up.head_only,
@@ -224,7 +230,7 @@ impl H2Conn {
         let mut served = 0;
         let mut more = false;
         if let Some(p) = self.upgraded.take() {
-            served += self.answer(StreamId::new(1), &p, ctx, now);
+            served += self.answer(StreamId::new(1), p, ctx, now);
         }
         loop {
             let read = self.read(now);
@@ -307,19 +313,47 @@ impl H2Conn {
             let id = *id;
             let mut finished = !self.conn.is_sending(id);
             while !finished && self.conn.wants_body(id, CHUNK) {
-                self.chunk.clear();
-                match src.read_into(&mut self.chunk, CHUNK) {
-                    Ok(_) => {
-                        let end = src.is_done();
-                        let _ = self.conn.send_data(id, &self.chunk, end);
-                        queued = true;
-                        finished = end;
+                match src {
+                    Outgoing::File(file) => {
+                        self.chunk.clear();
+                        match file.read_into(&mut self.chunk, CHUNK) {
+                            Ok(_) => {
+                                let end = file.is_done();
+                                let _ = self.conn.send_data(id, &self.chunk, end);
+                                queued = true;
+                                finished = end;
+                            }
+                            Err(e) => {
+                                log::warn!("file body for h2 stream {id} failed: {e}");
+                                self.conn.reset(id, ErrorCode::INTERNAL_ERROR);
+                                finished = true;
+                            }
+                        }
                     }
-                    Err(e) => {
-                        log::warn!("file body for h2 stream {id} failed: {e}");
-                        self.conn.reset(id, ErrorCode::INTERNAL_ERROR);
-                        finished = true;
-                    }
+                    Outgoing::Stream(rx) => match rx.poll() {
+                        Polled::Pending => break, // woken when produced
+                        Polled::Item(StreamItem::Data(d)) => {
+                            let _ = self.conn.send_data(id, &d, false);
+                            queued = true;
+                        }
+                        Polled::Item(StreamItem::End(trailers)) => {
+                            if trailers.is_empty() {
+                                let _ = self.conn.send_data(id, &[], true);
+                            } else {
+                                let fields: Vec<(&[u8], &[u8])> = trailers
+                                    .iter()
+                                    .map(|(n, v)| (n.as_bytes(), v.as_slice()))
+                                    .collect();
+                                let _ = self.conn.send_trailers(id, &fields);
+                            }
+                            queued = true;
+                            finished = true;
+                        }
+                        Polled::Item(StreamItem::Abort) => {
+                            self.conn.reset(id, ErrorCode::INTERNAL_ERROR);
+                            finished = true;
+                        }
+                    },
                 }
             }
             if finished {
@@ -401,7 +435,46 @@ impl H2Conn {
                     end_stream,
                 } => {
                     self.deadline = now + self.http.keepalive_timeout;
+                    let path = head.path().unwrap_or_default();
+                    if let Some(app) = ctx.app_for(path) {
+                        let mut req = AppRequest {
+                            method: head.method().to_vec(),
+                            target: path.to_vec(),
+                            http2: true,
+                            ..AppRequest::default()
+                        };
+                        let mut host = false;
+                        for f in head.fields() {
+                            if !f.name.starts_with(b":") {
+                                host |= f.name == b"host";
+                                req.fields.push((f.name.to_vec(), f.value.to_vec()));
+                            }
+                        }
+                        if let (false, Some(authority)) = (host, head.authority()) {
+                            req.fields.push((b"host".to_vec(), authority.to_vec()));
+                        }
+                        self.conn.recycle_fields(head.into_fields());
+                        if end_stream {
+                            ctx.submit(stream.value(), app, req);
+                            served += 1;
+                        } else {
+                            self.requests.insert(
+                                stream.value(),
+                                Pending {
+                                    app: Some((app, req)),
+                                    method: Vec::new(),
+                                    path: Vec::new(),
+                                    head_only: false,
+                                    post: false,
+                                    received: 0,
+                                    hang: false,
+                                },
+                            );
+                        }
+                        continue;
+                    }
                     let pending = Pending {
+                        app: None,
                         method: if end_stream {
                             Vec::new()
                         } else {
@@ -439,16 +512,41 @@ impl H2Conn {
                 } => {
                     if let Some(p) = self.requests.get_mut(&stream.value()) {
                         p.received += data.len() as u64;
+                        if let Some((_, req)) = &mut p.app {
+                            req.push_body(&data, ctx.max_app_body());
+                            if req.too_large {
+                                // RFC 9113 §8.1: a complete response may
+                                // precede the request's end; RST_STREAM
+                                // (NO_ERROR) then asks the client to stop.
+                                self.requests.remove(&stream.value());
+                                let _ =
+                                    self.send_reply(stream, Reply::new(413, Body::Empty), false);
+                                self.conn.reset(stream, ErrorCode::NO_ERROR);
+                                self.conn.release_body(stream, data);
+                                served += 1;
+                                continue;
+                            }
+                        }
                     }
                     self.conn.release_body(stream, data);
                     if end_stream && let Some(p) = self.requests.remove(&stream.value()) {
-                        served += self.answer(stream, &p, ctx, now);
+                        served += self.answer(stream, p, ctx, now);
                     }
                 }
                 Event::Trailers { stream, fields } => {
+                    if let Some(Pending {
+                        app: Some((_, req)),
+                        ..
+                    }) = self.requests.get_mut(&stream.value())
+                    {
+                        req.trailers = fields
+                            .iter()
+                            .map(|f| (f.name.to_vec(), f.value.to_vec()))
+                            .collect();
+                    }
                     self.conn.recycle_fields(fields);
                     if let Some(p) = self.requests.remove(&stream.value()) {
-                        served += self.answer(stream, &p, ctx, now);
+                        served += self.answer(stream, p, ctx, now);
                     }
                 }
                 Event::Reset { stream, code } => {
@@ -463,8 +561,45 @@ impl H2Conn {
         served
     }
 
-    fn answer(&mut self, stream: StreamId, p: &Pending, ctx: &mut Context, now: Instant) -> u64 {
-        self.answer_with(stream, p, &p.method, &p.path, ctx, now)
+    fn answer(&mut self, stream: StreamId, mut p: Pending, ctx: &mut Context, now: Instant) -> u64 {
+        if let Some((app, req)) = p.app.take() {
+            ctx.submit(stream.value(), app, req);
+            return 1;
+        }
+        self.answer_with(stream, &p, &p.method, &p.path, ctx, now)
+    }
+
+    /// An app's reply for `stream` came back: send it (a streamed body as
+    /// it is produced).
+    pub(crate) fn deliver(
+        &mut self,
+        stream: u32,
+        reply: Reply,
+        body: Option<StreamReceiver>,
+        head_only: bool,
+    ) {
+        let id = StreamId::new(stream);
+        if !self.conn.is_sending(id) {
+            return; // reset meanwhile; dropping `body` stops its producer
+        }
+        if let Some(rx) = body {
+            let mut fields: Vec<(&[u8], &[u8])> = vec![(b"server", b"bicorn")];
+            fields.extend(
+                reply
+                    .fields
+                    .iter()
+                    .map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+            );
+            if self
+                .conn
+                .send_headers(id, reply.status, &fields, false)
+                .is_ok()
+            {
+                self.sources.push((id, Outgoing::Stream(rx)));
+            }
+        } else if self.send_reply(id, reply, head_only).is_err() {
+            log::debug!("h2 stream {stream} closed before its app reply");
+        }
     }
 
     /// Answer through the worker's responder.
@@ -549,10 +684,19 @@ impl H2Conn {
                     self.conn.send_data(stream, part, true)?;
                 }
             }
-            Body::File(range) => self.sources.push((stream, FileSource::new(range))),
+            Body::File(range) => self
+                .sources
+                .push((stream, Outgoing::File(FileSource::new(range)))),
         }
         Ok(())
     }
+}
+
+/// A body sent over time on one stream.
+#[derive(Debug)]
+enum Outgoing {
+    File(FileSource),
+    Stream(StreamReceiver),
 }
 
 /// The most fields a response head is framed with from the stack.

@@ -27,6 +27,7 @@
 //! the client already sent is still answered; exit when no connection is
 //! left, or at `shutdown_timeout`.
 
+mod apps;
 mod body;
 mod client;
 mod conn;
@@ -51,11 +52,14 @@ use crate::config::{Config, Listen};
 use crate::supervisor::scoreboard::{Slot, WorkerState};
 use crate::sys;
 
+use crate::app::api::{Completion, WorkerInfo};
 use client::Client;
 use fault::Fault;
 use listener::Acceptor;
 
 const SIGNAL: Token = Token(0);
+/// App handler threads report here (connection tokens never reach it).
+const WAKER: Token = Token(usize::MAX);
 const FIRST_LISTENER: usize = 1;
 const MAX_LISTENERS: usize = crate::config::MAX_LISTENERS;
 const FIRST_CONN: usize = FIRST_LISTENER + MAX_LISTENERS;
@@ -279,6 +283,7 @@ impl<'a> Worker<'a> {
             std::process::exit(3);
         }
         drop_privileges(&self.config)?;
+        self.start_apps()?;
         self.start_accepting()?;
         self.slot.set_state(WorkerState::Ready);
         self.wake_master();
@@ -294,6 +299,7 @@ impl<'a> Worker<'a> {
             self.fire_deadlines(now);
             if let Some(started) = self.drain {
                 if self.conns.live == 0 {
+                    self.apps_before_exit();
                     return Ok(());
                 }
                 if now.duration_since(started) >= self.config.shutdown_timeout {
@@ -335,6 +341,7 @@ impl<'a> Worker<'a> {
             for event in events.iter() {
                 match event.token() {
                     SIGNAL => self.on_signals(),
+                    WAKER => self.on_completions(),
                     Token(t) if t < FIRST_CONN => self.accept(t - FIRST_LISTENER),
                     token => self.on_conn_event(token),
                 }
@@ -346,6 +353,39 @@ impl<'a> Worker<'a> {
                 if let Some(token) = self.revisit.pop_front() {
                     self.on_conn_event(token);
                 }
+            }
+        }
+    }
+
+    fn info(&self) -> WorkerInfo {
+        WorkerInfo {
+            pid: std::process::id(),
+            slot: self.slot.index(),
+            generation: self.generation,
+        }
+    }
+
+    /// Start the handler threads when the config routes to apps, after
+    /// each app's `after_fork` hook.
+    fn start_apps(&mut self) -> io::Result<()> {
+        if self.config.app_routes().next().is_none() {
+            return Ok(());
+        }
+        let apps = crate::app::api::registered();
+        let info = self.info();
+        for app in apps.iter() {
+            app.after_fork(&info);
+        }
+        let waker = Arc::new(mio::Waker::new(self.poll.registry(), WAKER)?);
+        self.ctx.apps = apps::AppRuntime::start(&self.config, &apps, waker)?;
+        Ok(())
+    }
+
+    fn apps_before_exit(&mut self) {
+        if self.ctx.apps.is_some() {
+            let info = self.info();
+            for app in crate::app::api::registered().iter() {
+                app.before_exit(&info);
             }
         }
     }
@@ -511,8 +551,41 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// Replies and stream news from the app threads: hand each to its
+    /// connection (if still open) and drive that connection.
+    fn on_completions(&mut self) {
+        let mut touched: Vec<Token> = Vec::new();
+        loop {
+            let Some(done) = self.ctx.apps.as_ref().and_then(|a| a.pool.try_completion()) else {
+                break;
+            };
+            let key = match done {
+                Completion::Reply {
+                    key,
+                    reply,
+                    stream,
+                    head_only,
+                } => {
+                    let date = self.ctx.date.get(std::time::SystemTime::now()).to_vec();
+                    if let Some(client) = self.conns.get(Token(key.conn)) {
+                        client.deliver(key.stream, reply, stream, head_only, &date);
+                    }
+                    key
+                }
+                Completion::Wake { key } => key,
+            };
+            if !touched.contains(&Token(key.conn)) {
+                touched.push(Token(key.conn));
+            }
+        }
+        for token in touched {
+            self.on_conn_event(token);
+        }
+    }
+
     fn on_conn_event(&mut self, token: Token) {
         let now = Instant::now();
+        self.ctx.current = token.0;
         let closing = self.drain.is_some() || self.recycling();
         let Some(client) = self.conns.take(token) else {
             return;
