@@ -151,22 +151,24 @@ fn run_job(job: Job, done: &Sender<Completion>, waker: &Arc<mio::Waker>) {
         head_only,
     } = job;
     let path = request.uri().path().to_string();
+    let whole = |reply| {
+        let stream = None;
+        send(
+            done,
+            waker,
+            Completion::Reply {
+                key,
+                reply,
+                stream,
+                head_only,
+            },
+        );
+    };
     let response = match catch_unwind(AssertUnwindSafe(|| app.call(request))) {
         Ok(r) => r,
         Err(_) => {
             log::error!("app handler panicked answering {path}; sent 500");
-            let reply = Reply::text(500, "internal server error\n");
-            send(
-                done,
-                waker,
-                Completion::Reply {
-                    key,
-                    reply,
-                    stream: None,
-                    head_only,
-                },
-            );
-            return;
+            return whole(Reply::text(500, "internal server error\n"));
         }
     };
     let (parts, body) = response.into_parts();
@@ -204,17 +206,7 @@ fn run_job(job: Job, done: &Sender<Completion>, waker: &Arc<mio::Waker>) {
         Kind::Stream(p) => Some(p),
     };
     let Some(producer) = producer.filter(|_| !head_only) else {
-        send(
-            done,
-            waker,
-            Completion::Reply {
-                key,
-                reply,
-                stream: None,
-                head_only,
-            },
-        );
-        return;
+        return whole(reply);
     };
     let notifier = Notifier {
         tx: done.clone(),
