@@ -1,13 +1,15 @@
 //! What answers requests: which route a path belongs to (`routing`),
-//! and the request and response types every answer is made of
-//! (`request`, `reply`). It speaks HTTP semantics only:
+//! static files (`files`), and the request and response types every
+//! answer is made of (`request`, `reply`). It speaks HTTP semantics only:
 //! requests and replies, never sockets or framing; `worker/` carries the
 //! replies over HTTP/1.1 or HTTP/2.
 
+pub mod files;
 pub mod reply;
 pub mod request;
 pub mod routing;
 
+pub use files::StaticFiles;
 pub use reply::{Body, FieldName, FieldValue, FileRange, Reply};
 pub use request::{FieldPairs, Fields, NoFields, Request};
 pub use routing::route_for;
