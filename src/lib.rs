@@ -24,7 +24,7 @@
 //! - [`tls`]: TLS settings the master loads for each TLS listener (rustls
 //!   with the ring provider: certificates, SNI, ALPN, resumption, the
 //!   generated self-signed certificate); workers get them ready-made.
-//! - [`app`]: what answers requests (static files, the reply type),
+//! - [`app`]: what answers requests (routing, static files, the reply type),
 //!   in HTTP terms only; the worker carries replies over either protocol.
 //! - [`config`]: the TOML file, as a serde mirror and a validated `Config`.
 //! - [`logging`]: the process-wide logger and log-file reopening.
