@@ -5,26 +5,22 @@
 use std::sync::Arc;
 
 use crate::app::api::{App, Apps, Job, Pool, ReplyKey, RequestBody};
-use crate::config::{Config, RouteTarget};
+use crate::app::route_for;
+use crate::config::{Config, Route, RouteTarget};
 
 /// Apps of one worker: present only when its config routes to an app.
 #[derive(Debug)]
 pub(crate) struct AppRuntime {
     pub(crate) pool: Pool,
-    /// Every route's prefix, longest first, with its app if it has one:
-    /// a longer static-file route under an app route takes precedence.
-    routes: Vec<(String, Option<AppHandle>)>,
+    /// Every route (the longest matching prefix wins, so a static-file
+    /// route under an app route takes its paths), each app route's app.
+    routes: Vec<Route>,
+    apps: Vec<Option<Arc<dyn App>>>,
     max_body: u64,
 }
 
-#[derive(Clone)]
-struct AppHandle(Arc<dyn App>);
-
-impl std::fmt::Debug for AppHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("App")
-    }
-}
+/// A route's configured response fields (name, value).
+pub(crate) type RouteFields = [(String, String)];
 
 /// A decoded request bound for an app.
 #[derive(Debug, Default)]
@@ -35,6 +31,8 @@ pub(crate) struct AppRequest {
     pub(crate) fields: Vec<(Vec<u8>, Vec<u8>)>,
     pub(crate) body: Vec<u8>,
     pub(crate) trailers: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The route's configured response fields.
+    pub(crate) route_headers: Vec<(String, String)>,
     /// The body went over `max_request_body` (answered 413, not run).
     pub(crate) too_large: bool,
     pub(crate) http2: bool,
@@ -66,36 +64,33 @@ impl AppRuntime {
         if config.app_routes().next().is_none() {
             return Ok(None);
         }
-        let mut routes: Vec<(String, Option<AppHandle>)> = config
+        let apps_by_route = config
             .routes
             .iter()
-            .map(|r| {
-                let app = match &r.target {
-                    RouteTarget::App(name) => apps.get(name).cloned().map(AppHandle),
-                    RouteTarget::Files(_) => None,
-                };
-                (r.path.clone(), app)
+            .map(|r| match &r.target {
+                RouteTarget::App(name) => apps.get(name).cloned(),
+                RouteTarget::Files(_) => None,
             })
             .collect();
-        routes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
         Ok(Some(Self {
             pool: Pool::new(config.app.threads, waker)?,
-            routes,
+            routes: config.routes.clone(),
+            apps: apps_by_route,
             max_body: config.app.max_request_body,
         }))
     }
 
-    /// The app answering `path` (the target without its query), if the
-    /// longest route prefix matching it is an app route.
-    pub(crate) fn app_for(&self, target: &[u8]) -> Option<Arc<dyn App>> {
+    /// The app answering `target` (if the route matching its path is an
+    /// app route) and that route's response fields.
+    pub(crate) fn app_for(&self, target: &[u8]) -> Option<(Arc<dyn App>, &RouteFields)> {
         let path = match target.iter().position(|&b| b == b'?') {
             Some(q) => &target[..q],
             None => target,
         };
-        self.routes
-            .iter()
-            .find(|(prefix, _)| prefix_matches(prefix.as_bytes(), path))
-            .and_then(|(_, app)| app.as_ref().map(|a| Arc::clone(&a.0)))
+        let (route, _) = route_for(&self.routes, path)?;
+        let index = self.routes.iter().position(|r| std::ptr::eq(r, route))?;
+        let app = self.apps.get(index)?.as_ref()?;
+        Some((Arc::clone(app), &route.headers))
     }
 
     pub(crate) fn max_body(&self) -> u64 {
@@ -103,27 +98,20 @@ impl AppRuntime {
     }
 
     /// Hand `req` to a handler thread; the reply comes back for `key`.
-    pub(crate) fn submit(&self, key: ReplyKey, app: Arc<dyn App>, req: AppRequest) {
+    pub(crate) fn submit(&self, key: ReplyKey, app: Arc<dyn App>, mut req: AppRequest) {
         let head_only = req.method == b"HEAD";
+        let headers = std::mem::take(&mut req.route_headers);
         match build(req) {
             Some(request) => self.pool.submit(Job {
                 key,
                 app,
                 request,
                 head_only,
+                headers,
             }),
             None => log::debug!("request not representable as http::Request; dropped"),
         }
     }
-}
-
-/// Does route `prefix` cover `path`? On whole segments: `/api` covers
-/// `/api` and `/api/x`, not `/apix`.
-pub(crate) fn prefix_matches(prefix: &[u8], path: &[u8]) -> bool {
-    let Some(rest) = path.strip_prefix(prefix) else {
-        return false;
-    };
-    rest.is_empty() || prefix.ends_with(b"/") || rest.starts_with(b"/")
 }
 
 fn build(req: AppRequest) -> Option<http::Request<RequestBody>> {
@@ -157,16 +145,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn route_prefixes_match_whole_segments() {
-        assert!(prefix_matches(b"/", b"/anything"));
-        assert!(prefix_matches(b"/api", b"/api"));
-        assert!(prefix_matches(b"/api", b"/api/x"));
-        assert!(prefix_matches(b"/api/", b"/api/x"));
-        assert!(!prefix_matches(b"/api", b"/apix"));
-        assert!(!prefix_matches(b"/api/", b"/api"));
-    }
-
-    #[test]
     fn a_decoded_request_becomes_an_http_request() {
         let req = AppRequest {
             method: b"POST".to_vec(),
@@ -176,6 +154,7 @@ mod tests {
             trailers: vec![(b"x-t".to_vec(), b"1".to_vec())],
             too_large: false,
             http2: true,
+            route_headers: Vec::new(),
         };
         let r = build(req).expect("request");
         assert_eq!(r.method(), http::Method::POST);

@@ -17,13 +17,13 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::config::HttpConfig;
 use crate::h1;
 
-use super::apps::{AppRequest, AppRuntime};
+use super::apps::{AppRequest, AppRuntime, RouteFields};
 use super::body::{CHUNK, FileSource};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
 use super::respond::Responder;
 use crate::app::api::{App, Polled, ReplyKey, StreamItem, StreamReceiver};
-use crate::app::{Body, Reply};
+use crate::app::{Body, Fields, Reply};
 
 /// How long the read side is drained after the final response.
 const LINGER: Duration = Duration::from_secs(2);
@@ -77,8 +77,10 @@ impl Context {
     }
 
     /// The app answering `target`, if an app route covers it.
-    pub(crate) fn app_for(&self, target: &[u8]) -> Option<Arc<dyn App>> {
-        self.apps.as_ref()?.app_for(target)
+    /// With the route's response fields.
+    pub(crate) fn app_for(&self, target: &[u8]) -> Option<(Arc<dyn App>, Box<RouteFields>)> {
+        let (app, headers) = self.apps.as_ref()?.app_for(target)?;
+        Some((app, headers.into()))
     }
 
     /// Largest request body buffered for an app.
@@ -133,6 +135,21 @@ struct Request {
     h2c: Option<Vec<u8>>,
     /// The app answering it, and the request as it will get it.
     app: Option<(Arc<dyn App>, AppRequest)>,
+    /// Its field lines (names lowercase), for the static-file layer.
+    fields: Vec<(String, Vec<u8>)>,
+}
+
+/// HTTP/1.1 field lines as the content layer looks them up.
+struct H1Fields<'a>(&'a [(String, Vec<u8>)]);
+
+impl Fields for H1Fields<'_> {
+    fn each_value(&self, name: &str, each: &mut dyn FnMut(&[u8])) {
+        for (n, v) in self.0 {
+            if n == name {
+                each(v);
+            }
+        }
+    }
 }
 
 /// The body of the response being sent, after `wbuf`.
@@ -478,21 +495,25 @@ impl Conn {
                                 h1::encode_continue(&mut self.wbuf);
                             }
                             let h2c = if closing { None } else { h2c_upgrade(&head) };
-                            let app = ctx.app_for(head.target.as_bytes()).map(|app| {
-                                let req = AppRequest {
-                                    method: head.method.clone().into_bytes(),
-                                    target: head.target.clone().into_bytes(),
-                                    fields: head
-                                        .headers
-                                        .iter()
-                                        .map(|(n, v)| (n.clone().into_bytes(), v.clone()))
-                                        .collect(),
-                                    ..AppRequest::default()
-                                };
-                                (app, req)
-                            });
+                            let app =
+                                ctx.app_for(head.target.as_bytes())
+                                    .map(|(app, route_headers)| {
+                                        let req = AppRequest {
+                                            route_headers: route_headers.into_vec(),
+                                            method: head.method.clone().into_bytes(),
+                                            target: head.target.clone().into_bytes(),
+                                            fields: head
+                                                .headers
+                                                .iter()
+                                                .map(|(n, v)| (n.clone().into_bytes(), v.clone()))
+                                                .collect(),
+                                            ..AppRequest::default()
+                                        };
+                                        (app, req)
+                                    });
                             self.request = Some(Request {
                                 app,
+                                fields: head.headers,
                                 head_only: head.method == "HEAD",
                                 keep_alive: head.keep_alive,
                                 post: head.method == "POST",
@@ -742,6 +763,7 @@ fn respond(
     let reply = ctx.responder.respond(
         req.method.as_bytes(),
         req.target.as_bytes(),
+        &H1Fields(&req.fields),
         "HTTP/1.1",
         req.post.then_some(req.body_bytes),
         now,

@@ -23,7 +23,7 @@ use super::conn::{Context, H2cUpgrade, READ_BUDGET};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
 use crate::app::api::{App, Polled, StreamItem, StreamReceiver};
-use crate::app::{Body, Reply};
+use crate::app::{Body, Fields, NoFields, Reply, Request};
 
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -436,8 +436,9 @@ impl H2Conn {
                 } => {
                     self.deadline = now + self.http.keepalive_timeout;
                     let path = head.path().unwrap_or_default();
-                    if let Some(app) = ctx.app_for(path) {
+                    if let Some((app, route_headers)) = ctx.app_for(path) {
                         let mut req = AppRequest {
+                            route_headers: route_headers.into_vec(),
                             method: head.method().to_vec(),
                             target: path.to_vec(),
                             http2: true,
@@ -492,14 +493,12 @@ impl H2Conn {
                     };
                     if end_stream {
                         // Answer from the head itself: no copy.
-                        served += self.answer_with(
-                            stream,
-                            &pending,
-                            head.method(),
-                            head.path().unwrap_or_default(),
-                            ctx,
-                            now,
-                        );
+                        let req = Request {
+                            method: head.method(),
+                            target: head.path().unwrap_or_default(),
+                            fields: &H2Fields(&head),
+                        };
+                        served += self.answer_with(stream, &pending, req, ctx, now);
                     } else {
                         self.requests.insert(stream.value(), pending);
                     }
@@ -566,7 +565,17 @@ impl H2Conn {
             ctx.submit(stream.value(), app, req);
             return 1;
         }
-        self.answer_with(stream, &p, &p.method, &p.path, ctx, now)
+        self.answer_with(
+            stream,
+            &p,
+            Request {
+                method: &p.method,
+                target: &p.path,
+                fields: &NoFields,
+            },
+            ctx,
+            now,
+        )
     }
 
     /// An app's reply for `stream` came back: send it (a streamed body as
@@ -607,15 +616,15 @@ impl H2Conn {
         &mut self,
         stream: StreamId,
         p: &Pending,
-        method: &[u8],
-        path: &[u8],
+        req: Request<'_>,
         ctx: &mut Context,
         now: Instant,
     ) -> u64 {
         ctx.request_hang(p.hang);
-        let reply =
-            ctx.responder
-                .respond(method, path, "HTTP/2", p.post.then_some(p.received), now);
+        let received = p.post.then_some(p.received);
+        let reply = ctx
+            .responder
+            .respond(req.method, req.target, req.fields, "HTTP/2", received, now);
         match self.send_reply(stream, reply, p.head_only) {
             Ok(()) => 1,
             Err(_) => 0, // reset meanwhile
@@ -689,6 +698,19 @@ impl H2Conn {
                 .push((stream, Outgoing::File(FileSource::new(range)))),
         }
         Ok(())
+    }
+}
+
+/// HTTP/2 request fields as the content layer looks them up.
+struct H2Fields<'a>(&'a crate::h2::request::RequestHead);
+
+impl Fields for H2Fields<'_> {
+    fn each_value(&self, name: &str, each: &mut dyn FnMut(&[u8])) {
+        for f in self.0.fields() {
+            if f.name == name.as_bytes() {
+                each(f.value);
+            }
+        }
     }
 }
 

@@ -30,6 +30,8 @@ pub(crate) struct Job {
     pub(crate) request: http::Request<RequestBody>,
     /// A HEAD request: a streamed body is not produced.
     pub(crate) head_only: bool,
+    /// The route's configured response fields, added to the reply.
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Job {
@@ -149,9 +151,11 @@ fn run_job(job: Job, done: &Sender<Completion>, waker: &Arc<mio::Waker>) {
         app,
         request,
         head_only,
+        headers,
     } = job;
     let path = request.uri().path().to_string();
-    let whole = |reply| {
+    let whole = |mut reply: Reply| {
+        add_route_headers(&mut reply, &headers);
         let stream = None;
         send(
             done,
@@ -205,6 +209,7 @@ fn run_job(job: Job, done: &Sender<Completion>, waker: &Arc<mio::Waker>) {
         },
         Kind::Stream(p) => Some(p),
     };
+    add_route_headers(&mut reply, &headers);
     let Some(producer) = producer.filter(|_| !head_only) else {
         return whole(reply);
     };
@@ -238,6 +243,17 @@ fn run_job(job: Job, done: &Sender<Completion>, waker: &Arc<mio::Waker>) {
         }
     };
     writer.finish(ok);
+}
+
+/// The route's `headers`, after (and not replacing) the app's own.
+fn add_route_headers(reply: &mut Reply, headers: &[(String, String)]) {
+    for (name, value) in headers {
+        if reply.field(name).is_none() {
+            reply
+                .fields
+                .push((name.clone().into(), FieldValue::Owned(value.clone())));
+        }
+    }
 }
 
 fn send(done: &Sender<Completion>, waker: &mio::Waker, c: Completion) {
@@ -292,6 +308,7 @@ mod tests {
             app,
             request: http::Request::new(RequestBody::default()),
             head_only: false,
+            headers: Vec::new(),
         }
     }
 
