@@ -9,15 +9,17 @@
 //! at its key, rather than when a worker first needs it. A `Config` that
 //! exists is therefore usable as it stands.
 //!
-//! Relative paths (`pid`, `log.file`, TLS files, `state_dir`, unix socket
-//! paths) are resolved against the directory holding the config file and
-//! made absolute, so the server's working directory does not matter.
+//! Relative paths (`pid`, `log.file`, `access_log.destination`, TLS
+//! files, `state_dir`, unix socket paths) are resolved against the
+//! directory holding the config file and made absolute, so the server's
+//! working directory does not matter.
 //!
 //! Every error is a [`ConfigError`] naming file, line, column and the
 //! dotted key path (`listen[1].backlog`). What the keys mean, and their
 //! defaults, is documented in `conf/bicorn.toml`. This module does not
 //! bind sockets, drop privileges or set up logging; the supervisor does.
 
+mod access_log;
 mod error;
 mod http;
 mod listen;
@@ -35,6 +37,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+pub use access_log::{AccessLogConfig, AccessLogDestination, AccessLogFormat};
 pub use error::{ConfigError, ErrorKind};
 pub use http::HttpConfig;
 pub use listen::{CertKey, Listen, ListenAddress, MAX_LISTENERS, SELF_SIGNED, Tls};
@@ -88,6 +91,8 @@ pub struct Config {
     pub routes: Vec<Route>,
     pub http: HttpConfig,
     pub log: LogConfig,
+    /// The `[access_log]` table.
+    pub access_log: AccessLogConfig,
 }
 
 /// A user from the user database.
@@ -193,6 +198,7 @@ impl<'a> Checker<'a> {
             routes: self.routes(raw.route)?,
             http: self.http(raw.http)?,
             log: self.log(raw.log)?,
+            access_log: self.access_log(raw.access_log)?,
         })
     }
 
