@@ -3,6 +3,7 @@
 //! requests and replies, never sockets or framing; `worker/` carries the
 //! replies over HTTP/1.1 or HTTP/2.
 
+pub mod access_log;
 pub mod reply;
 pub mod request;
 
