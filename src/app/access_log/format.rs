@@ -34,8 +34,8 @@
 //! sequence (as `String::from_utf8_lossy` does): a JSON string holds
 //! characters, not bytes. Who needs the exact bytes uses `combined`.
 
-use std::fmt::Display;
 use std::io::Write;
+use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::entry::{Entry, Remote};
@@ -90,9 +90,9 @@ fn combined(entry: &Entry<'_>, clock: &Clock, out: &mut Vec<u8>) {
         out.extend_from_slice(entry.protocol.as_str().as_bytes());
     }
     out.extend_from_slice(b"\" ");
-    push_display(entry.status, out);
+    push_number(u64::from(entry.status), out);
     out.push(b' ');
-    push_display(entry.bytes, out);
+    push_number(entry.bytes, out);
     out.extend_from_slice(b" \"");
     push_escaped_or_dash(entry.referer, out);
     out.extend_from_slice(b"\" \"");
@@ -116,22 +116,22 @@ fn json(entry: &Entry<'_>, clock: &Clock, millis: u32, pid: u32, out: &mut Vec<u
     out.extend_from_slice(b",\"protocol\":\"");
     out.extend_from_slice(entry.protocol.as_str().as_bytes());
     out.extend_from_slice(b"\",\"status\":");
-    push_display(entry.status, out);
+    push_number(u64::from(entry.status), out);
     out.extend_from_slice(b",\"bytes\":");
-    push_display(entry.bytes, out);
+    push_number(entry.bytes, out);
     out.extend_from_slice(b",\"duration_ms\":");
-    let micros = entry.duration.as_micros();
-    push_display(micros / 1000, out);
+    let micros = u64::try_from(entry.duration.as_micros()).unwrap_or(u64::MAX);
+    push_number(micros / 1000, out);
     out.push(b'.');
     // `% 1000` fits in u32.
     push_three((micros % 1000) as u32, out);
     out.extend_from_slice(b",\"stream\":");
     match entry.stream {
-        Some(id) => push_display(id, out),
+        Some(id) => push_number(u64::from(id), out),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"pid\":");
-    push_display(pid, out);
+    push_number(u64::from(pid), out);
     out.extend_from_slice(b",\"referer\":");
     push_json_or_null(entry.referer, out);
     out.extend_from_slice(b",\"user_agent\":");
@@ -141,15 +141,77 @@ fn json(entry: &Entry<'_>, clock: &Clock, millis: u32, pid: u32, out: &mut Vec<u
 
 fn push_remote(remote: Remote, out: &mut Vec<u8>) {
     match remote {
-        Remote::Ip(ip) => push_display(ip.to_canonical(), out),
+        Remote::Ip(ip) => match ip.to_canonical() {
+            IpAddr::V4(v4) => {
+                let [a, b, c, d] = v4.octets();
+                push_number(u64::from(a), out);
+                for octet in [b, c, d] {
+                    out.push(b'.');
+                    push_number(u64::from(octet), out);
+                }
+            }
+            // `Vec`'s `io::Write` cannot fail.
+            IpAddr::V6(v6) => drop(write!(out, "{v6}")),
+        },
         Remote::Unix => out.extend_from_slice(b"unix:"),
     }
 }
 
-/// A number or address, through `Display` (no allocation: `Vec`'s
-/// `io::Write` cannot fail).
-fn push_display(value: impl Display, out: &mut Vec<u8>) {
-    let _ = write!(out, "{value}");
+/// `value` in decimal (cheaper than `write!`, which shows per request).
+fn push_number(mut value: u64, out: &mut Vec<u8>) {
+    // u64::MAX has 20 digits.
+    let mut text = [0u8; 20];
+    let mut start = text.len();
+    for d in text.iter_mut().rev() {
+        *d = b'0' + (value % 10) as u8;
+        value /= 10;
+        start -= 1;
+        if value == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(text.get(start..).unwrap_or_default());
+}
+
+/// Whether `b` is escaped: below 0x20, from 0x7F up, `"` or `\\` (and
+/// ` ` with `space`). The same bytes for both formats: in `json` a byte
+/// from 0x80 up starts a character that is looked at whole.
+fn is_special(b: u8, space: bool) -> bool {
+    !(0x20..0x7F).contains(&b) || b == b'"' || b == b'\\' || (space && b == b' ')
+}
+
+/// The index of the first byte [`is_special`], looked for eight bytes at
+/// a time (SWAR: most fields have none, and this scan is most of a
+/// line's cost).
+fn first_special(bytes: &[u8], space: bool) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether some byte of `w` is zero; or below `n` (n at most 0x80).
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
+    let has_below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH != 0;
+    let has = |w: u64, b: u8| has_zero(w ^ (ONES * u64::from(b)));
+    let mut clean = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(word);
+        if has_below(w, 0x20)
+            || w & HIGH != 0
+            || has(w, 0x7F)
+            || has(w, b'"')
+            || has(w, b'\\')
+            || (space && has(w, b' '))
+        {
+            break;
+        }
+        clean += 8;
+    }
+    let i = bytes
+        .get(clean..)?
+        .iter()
+        .position(|&b| is_special(b, space))?;
+    Some(clean + i)
 }
 
 /// `value` (below 1000) as three digits, zero-padded.
@@ -168,11 +230,9 @@ fn push_escaped_or_dash(value: Option<&[u8]>, out: &mut Vec<u8>) {
 
 /// `bytes` with nginx's `\xHH` escapes (and spaces too, with `space`).
 fn push_escaped(bytes: &[u8], space: bool, out: &mut Vec<u8>) {
-    let special =
-        |b: u8| !(0x20..0x7F).contains(&b) || b == b'"' || b == b'\\' || (space && b == b' ');
     let mut rest = bytes;
-    while let Some(i) = rest.iter().position(|&b| special(b)) {
-        // `i` is in range: `position` found it.
+    while let Some(i) = first_special(rest, space) {
+        // `i` is in range: `first_special` found it there.
         let (clean, tail) = rest.split_at_checked(i).unwrap_or((&[], rest));
         out.extend_from_slice(clean);
         let Some((&b, after)) = tail.split_first() else {
@@ -199,10 +259,22 @@ fn push_json_or_null(value: Option<&[u8]>, out: &mut Vec<u8>) {
 /// `bytes` as a quoted JSON string; see the module doc for invalid UTF-8.
 fn push_json_string(bytes: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
-    for chunk in bytes.utf8_chunks() {
-        push_json_str(chunk.valid(), out);
-        if !chunk.invalid().is_empty() {
-            out.extend_from_slice(b"\\ufffd");
+    // The usual field is printable ASCII: nothing to check or escape.
+    if first_special(bytes, false).is_none() {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
+    // `from_utf8` is much faster than `utf8_chunks` on valid input.
+    match std::str::from_utf8(bytes) {
+        Ok(s) => push_json_str(s, out),
+        Err(_) => {
+            for chunk in bytes.utf8_chunks() {
+                push_json_str(chunk.valid(), out);
+                if !chunk.invalid().is_empty() {
+                    out.extend_from_slice(b"\\ufffd");
+                }
+            }
         }
     }
     out.push(b'"');
@@ -212,10 +284,7 @@ fn push_json_string(bytes: &[u8], out: &mut Vec<u8>) {
 /// copied in runs; anything else is looked at a character at a time.
 fn push_json_str(s: &str, out: &mut Vec<u8>) {
     let mut rest = s;
-    while let Some(i) = rest
-        .bytes()
-        .position(|b| !(0x20..0x7F).contains(&b) || b == b'"' || b == b'\\')
-    {
+    while let Some(i) = first_special(rest.as_bytes(), false) {
         // Every byte before `i` is ASCII, so `i` is a character boundary;
         // if it were not, the loop below would still escape correctly.
         let (clean, tail) = rest.split_at_checked(i).unwrap_or(("", rest));

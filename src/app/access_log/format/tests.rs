@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::super::entry::{Entry, Protocol, Remote};
-use super::Formatter;
+use super::{Formatter, first_special, is_special};
 use crate::config::AccessLogFormat;
 
 /// 2000-10-10T13:55:36.123Z
@@ -296,4 +296,23 @@ fn every_single_byte_value_stays_on_one_line_in_both_formats() {
         assert!(c.bytes().all(|b| (0x20..0x7f).contains(&b) || b == b'\n'));
         parsed(&json(&e));
     }
+}
+
+#[test]
+fn the_eight_byte_scan_finds_exactly_what_the_byte_scan_finds() {
+    for space in [false, true] {
+        for b in 0..=255u8 {
+            for at in 0..20 {
+                let mut field = *b"abcdefghijklmnopqrst";
+                field[at] = b;
+                let expected = field.iter().position(|&c| is_special(c, space));
+                assert_eq!(first_special(&field, space), expected, "{b:#x} at {at}");
+                // A special byte later on does not hide this one.
+                field[19] = b'"';
+                let expected = field.iter().position(|&c| is_special(c, space));
+                assert_eq!(first_special(&field, space), expected, "{b:#x} at {at}");
+            }
+        }
+    }
+    assert_eq!(first_special(b"", false), None);
 }
