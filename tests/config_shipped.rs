@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use bicorn::config::{Config, HttpConfig, ListenAddress, Tls};
+use bicorn::config::{
+    AccessLogDestination, AccessLogFormat, Config, HttpConfig, ListenAddress, Tls,
+};
 
 const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/conf/bicorn.toml");
 const CERT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cert.pem");
@@ -62,6 +64,16 @@ fn shipped_config_drops_no_privileges_and_writes_only_its_state_beside_itself() 
     assert_eq!(config.log.file, None);
     let conf = Path::new(SHIPPED).parent().unwrap();
     assert_eq!(config.state_dir, conf.join("state"));
+}
+
+#[test]
+fn shipped_config_logs_requests_to_stdout_in_combined_format() {
+    let config = Config::load(Path::new(SHIPPED)).unwrap_or_else(|e| panic!("{e}"));
+    let access = &config.access_log;
+    assert_eq!(access.destination, AccessLogDestination::Stdout);
+    assert_eq!(access.format, AccessLogFormat::Combined);
+    assert_eq!(access.flush_interval, Duration::from_secs(1));
+    assert_eq!(access.buffer, 65_536);
 }
 
 /// Each commented example, uncommented on its own, must still be a valid

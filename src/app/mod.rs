@@ -5,6 +5,7 @@
 //! replies, never sockets or framing; `worker/` carries the replies over
 //! HTTP/1.1 or HTTP/2.
 
+pub mod access_log;
 pub mod api;
 pub mod files;
 pub mod reply;

@@ -9,15 +9,17 @@
 //! at its key, rather than when a worker first needs it. A `Config` that
 //! exists is therefore usable as it stands.
 //!
-//! Relative paths (`pid`, `log.file`, TLS files, `state_dir`, unix socket
-//! paths) are resolved against the directory holding the config file and
-//! made absolute, so the server's working directory does not matter.
+//! Relative paths (`pid`, `log.file`, `access_log.destination`, TLS
+//! files, `state_dir`, unix socket paths) are resolved against the
+//! directory holding the config file and made absolute, so the server's
+//! working directory does not matter.
 //!
 //! Every error is a [`ConfigError`] naming file, line, column and the
 //! dotted key path (`listen[1].backlog`). What the keys mean, and their
 //! defaults, is documented in `conf/bicorn.toml`. This module does not
 //! bind sockets, drop privileges or set up logging; the supervisor does.
 
+mod access_log;
 mod app;
 mod error;
 mod http;
@@ -36,6 +38,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+pub use access_log::{AccessLogConfig, AccessLogDestination, AccessLogFormat};
 pub use app::AppConfig;
 pub use error::{ConfigError, ErrorKind};
 pub use http::HttpConfig;
@@ -93,6 +96,8 @@ pub struct Config {
     pub app: AppConfig,
     /// Logging.
     pub log: LogConfig,
+    /// The `[access_log]` table.
+    pub access_log: AccessLogConfig,
 }
 
 /// A user from the user database.
@@ -210,6 +215,7 @@ impl<'a> Checker<'a> {
             http: self.http(raw.http)?,
             app: self.app(raw.app)?,
             log: self.log(raw.log)?,
+            access_log: self.access_log(raw.access_log)?,
         })
     }
 

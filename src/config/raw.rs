@@ -30,6 +30,7 @@ pub(super) struct RawConfig {
     pub(super) http: Option<RawHttp>,
     pub(super) app: Option<RawApp>,
     pub(super) log: Option<RawLog>,
+    pub(super) access_log: Option<RawAccessLog>,
 }
 
 /// One `[[route]]` table. `root` and `app` are both optional here; that
@@ -166,6 +167,16 @@ impl<'de> Deserialize<'de> for RawTls {
 pub(super) struct RawLog {
     pub(super) level: Option<Spanned<String>>,
     pub(super) file: Option<Spanned<String>>,
+}
+
+/// The `[access_log]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAccessLog {
+    pub(super) destination: Option<Spanned<String>>,
+    pub(super) format: Option<Spanned<String>>,
+    pub(super) flush_interval: Option<Spanned<Seconds>>,
+    pub(super) buffer: Option<Spanned<i64>>,
 }
 
 /// `workers = 4` or `workers = "auto"`. The count is range-checked later,

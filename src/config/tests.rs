@@ -2,8 +2,8 @@
 //! Errors are checked as the operator sees them (the `Display` line) or
 //! through the accessors; files live in a fresh directory under
 //! `std::env::temp_dir()`. Listener and TLS stories are in
-//! `tests/listen.rs`, route stories in `tests/route.rs`; both share the
-//! helpers here.
+//! `tests/listen.rs`, route stories in `tests/route.rs`, access log
+//! stories in `tests/access_log.rs`; all share the helpers here.
 
 use std::fs;
 use std::net::SocketAddr;
@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use super::{Config, ConfigError, ErrorKind, ListenAddress, Tls};
 
+mod access_log;
 mod listen;
 mod route;
 
@@ -161,7 +162,7 @@ fn unknown_top_level_key_is_rejected_by_name_with_line() {
         err.to_string(),
         "conf/bicorn.toml:3:1: `wrokers`: unknown key (expected one of workers, listen, \
          timeout, shutdown_timeout, upgrade_timeout, user, group, pid, max_requests, \
-         state_dir, route, http, app, log)"
+         state_dir, route, http, app, log, access_log)"
     );
     assert_eq!(err.kind(), ErrorKind::UnknownKey);
 }
