@@ -153,6 +153,13 @@ impl Supervisor {
             )?;
         }
         check_privileges(&config).map_err(StartError::Setup)?;
+        // The access log file is created here (owned by the workers' user)
+        // so that an unwritable path stops the start, naming it.
+        crate::app::access_log::AccessLog::prepare(
+            &config.access_log,
+            crate::logging::log_owner(&config),
+        )
+        .map_err(|e| StartError::Setup(e.to_string()))?;
         // Certificates are loaded before any socket is bound or worker
         // forked: a bad one stops the start here, naming its file.
         let tls = ServerConfigs::load(&config).map_err(|error| StartError::Tls {
@@ -337,6 +344,14 @@ impl Supervisor {
                 Ok(()) => log::info!("USR1: reopened {}", path.display()),
                 Err(e) => log::error!("USR1: cannot reopen {}: {e}", path.display()),
             }
+        }
+        // A renamed access log is created again (owned by the workers'
+        // user) before the workers reopen it.
+        if let Err(e) = crate::app::access_log::AccessLog::prepare(
+            &self.config.access_log,
+            crate::logging::log_owner(&self.config),
+        ) {
+            log::warn!("USR1: {e}");
         }
         for w in &self.workers {
             let _ = nix::sys::signal::kill(w.pid, Signal::SIGUSR1);

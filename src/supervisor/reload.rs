@@ -53,6 +53,12 @@ impl Supervisor {
         if let Err(e) = super::check_privileges(&new) {
             return self.reject_reload(&e);
         }
+        if let Err(e) = crate::app::access_log::AccessLog::prepare(
+            &new.access_log,
+            crate::logging::log_owner(&new),
+        ) {
+            return self.reject_reload(&e.to_string());
+        }
         let tls = match ServerConfigs::load(&new) {
             Ok(tls) => tls,
             Err(e) => return self.reject_reload(&format!("{}: {e}", new.source.display())),

@@ -59,11 +59,12 @@ impl Client {
         body: Option<crate::app::api::StreamReceiver>,
         head_only: bool,
         date: &[u8],
+        log: Option<&mut crate::app::access_log::AccessLog>,
     ) {
         match self {
             Client::Handshake(_) => {}
-            Client::H1(c) => c.deliver(reply, body, date),
-            Client::H2(c) => c.deliver(stream, reply, body, head_only),
+            Client::H1(c) => c.deliver(reply, body, date, log),
+            Client::H2(c) => c.deliver(stream, reply, body, head_only, log),
         }
     }
 

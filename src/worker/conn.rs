@@ -17,11 +17,13 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::config::HttpConfig;
 use crate::h1;
 
+use super::access::{Logged, record_now};
 use super::apps::{AppRequest, AppRuntime, RouteFields};
 use super::body::{CHUNK, FileSource};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
 use super::respond::Responder;
+use crate::app::access_log::{AccessLog, Protocol, Remote};
 use crate::app::api::{App, Polled, ReplyKey, StreamItem, StreamReceiver};
 use crate::app::{Body, Fields, Reply};
 
@@ -48,6 +50,8 @@ pub(crate) struct Context {
     pub(crate) apps: Option<AppRuntime>,
     /// The token of the connection being served (where app replies go).
     pub(crate) current: usize,
+    /// The access log, when one is configured.
+    pub(crate) access_log: Option<AccessLog>,
     /// The worker's [http] limits and deadlines.
     pub(crate) http: HttpConfig,
     pub(crate) date: h1::DateCache,
@@ -66,6 +70,7 @@ impl Context {
             responder: Responder::new(format!("pid={pid} generation={generation}"), routes),
             apps: None,
             current: 0,
+            access_log: None,
             date: h1::DateCache::new(SystemTime::now()),
             hang: false,
         }
@@ -137,6 +142,8 @@ struct Request {
     app: Option<(Arc<dyn App>, AppRequest)>,
     /// Its field lines (names lowercase), for the static-file layer.
     fields: Vec<(String, Vec<u8>)>,
+    /// When its head was decoded (for the access log's duration).
+    started: Instant,
 }
 
 /// HTTP/1.1 field lines as the content layer looks them up.
@@ -157,15 +164,26 @@ impl Fields for H1Fields<'_> {
 enum Outgoing {
     /// A file range, by sendfile or in chunks.
     File(FileSource),
-    /// An app's streamed body, framed chunked as it is produced.
-    Stream(StreamReceiver),
+    /// An app's streamed body, framed chunked as it is produced; its
+    /// log entry is written when it ends.
+    Stream(StreamReceiver, Option<StreamLog>),
+}
+
+/// The pending access-log entry of a streamed body.
+#[derive(Debug)]
+struct StreamLog {
+    logged: Logged,
+    status: u16,
+    bytes: u64,
 }
 
 /// An app request handed to its handler, its reply not yet back.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct Awaiting {
     head_only: bool,
     keep_alive: bool,
+    /// Its log fields, when an access log is configured.
+    logged: Option<Logged>,
 }
 
 /// An accepted `Upgrade: h2c`: what the HTTP/2 side needs to answer the
@@ -177,6 +195,8 @@ pub(crate) struct H2cUpgrade {
     pub(crate) target: Vec<u8>,
     pub(crate) head_only: bool,
     pub(crate) hang: bool,
+    /// Its log fields, when an access log is configured.
+    pub(crate) logged: Option<Logged>,
 }
 
 /// The HTTP2-Settings payload if `head` asks for `Upgrade: h2c` in a way
@@ -222,11 +242,15 @@ pub(crate) struct Conn {
     first_request: bool,
     /// An accepted h2c upgrade, handed to the HTTP/2 side.
     upgrade: Option<H2cUpgrade>,
+    /// The peer, looked up when the access log first needs it.
+    remote: Option<Remote>,
     /// The body of the response being sent, after `wbuf`: a file range
     /// sent in chunks. Later requests wait for it (responses in order).
     body: Option<Outgoing>,
     /// The request whose app reply is awaited: later requests wait.
     awaiting: Option<Awaiting>,
+    /// A streamed body that just ended (or was cut), to be logged.
+    finished_stream: Option<StreamLog>,
     http: HttpConfig,
 }
 
@@ -261,8 +285,10 @@ impl Conn {
             drain_by,
             first_request: true,
             upgrade: None,
+            remote: None,
             body: None,
             awaiting: None,
+            finished_stream: None,
             http,
         };
         conn.set_deadline(now + http.header_timeout);
@@ -377,7 +403,12 @@ impl Conn {
                 served += n;
                 paused = p;
             }
-            if let Err(e) = self.flush() {
+            let flushed = self.flush();
+            if let (Some(p), Some(log)) = (self.finished_stream.take(), &mut ctx.access_log) {
+                let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+                p.logged.record(log, remote, p.status, p.bytes);
+            }
+            if let Err(e) = flushed {
                 log::debug!("write failed: {e}");
                 self.phase = Phase::Closed;
                 return (served, false);
@@ -514,6 +545,7 @@ impl Conn {
                             self.request = Some(Request {
                                 app,
                                 fields: head.headers,
+                                started: now,
                                 head_only: head.method == "HEAD",
                                 keep_alive: head.keep_alive,
                                 post: head.method == "POST",
@@ -559,6 +591,16 @@ impl Conn {
                                         target: req.target.clone().into_bytes(),
                                         head_only: req.head_only,
                                         hang: req.hang,
+                                        logged: ctx.access_log.as_ref().map(|_| {
+                                            Logged::new(
+                                                req.method.as_bytes(),
+                                                req.target.as_bytes(),
+                                                &H1Fields(&req.fields),
+                                                Protocol::Http2,
+                                                Some(1),
+                                                req.started,
+                                            )
+                                        }),
                                     });
                                     self.phase = Phase::Http2;
                                     offset += used;
@@ -571,29 +613,64 @@ impl Conn {
                                 if !too_large && let Some((app, app_req)) = req.app.take() {
                                     // Answered when the handler's reply
                                     // comes back (`deliver`).
+                                    let logged = ctx.access_log.as_ref().map(|_| {
+                                        Logged::new(
+                                            req.method.as_bytes(),
+                                            req.target.as_bytes(),
+                                            &H1Fields(&req.fields),
+                                            Protocol::Http11,
+                                            None,
+                                            req.started,
+                                        )
+                                    });
                                     ctx.submit(0, app, app_req);
                                     self.awaiting = Some(Awaiting {
                                         head_only: req.head_only,
                                         keep_alive,
+                                        logged,
                                     });
                                     served += 1;
                                     offset += used;
                                     break;
                                 }
-                                self.body = if too_large {
-                                    let reply = Reply::text(413, "request body too large\n");
-                                    let date = ctx.date.get(SystemTime::now());
-                                    encode_reply(
-                                        &reply,
-                                        req.head_only,
-                                        keep_alive,
-                                        date,
-                                        &mut self.wbuf,
-                                    )
+                                let reply = if too_large {
+                                    Reply::text(413, "request body too large\n")
                                 } else {
-                                    respond(&mut self.wbuf, ctx, &req, keep_alive, now)
-                                }
+                                    ctx.responder.respond(
+                                        req.method.as_bytes(),
+                                        req.target.as_bytes(),
+                                        &H1Fields(&req.fields),
+                                        "HTTP/1.1",
+                                        req.post.then_some(req.body_bytes),
+                                        now,
+                                    )
+                                };
+                                let date = ctx.date.get(SystemTime::now());
+                                self.body = encode_reply(
+                                    &reply,
+                                    req.head_only,
+                                    keep_alive,
+                                    date,
+                                    &mut self.wbuf,
+                                )
                                 .map(Outgoing::File);
+                                if let Some(log) = &mut ctx.access_log {
+                                    let remote =
+                                        *self.remote.get_or_insert_with(|| self.stream.remote());
+                                    let bytes = if req.head_only { 0 } else { reply.body.len() };
+                                    record_now(
+                                        log,
+                                        remote,
+                                        req.method.as_bytes(),
+                                        req.target.as_bytes(),
+                                        &H1Fields(&req.fields),
+                                        Protocol::Http11,
+                                        None,
+                                        req.started,
+                                        reply.status,
+                                        bytes,
+                                    );
+                                }
                                 served += 1;
                                 if !keep_alive {
                                     self.phase = Phase::Finishing;
@@ -606,6 +683,26 @@ impl Conn {
                 Err(e) => {
                     log::debug!("bad request: {e}");
                     h1::error_response(&e, ctx.date.get(SystemTime::now()), &mut self.wbuf);
+                    if let Some(log) = &mut ctx.access_log {
+                        // The request line may be unreadable: logged as "-".
+                        let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+                        let (method, target) =
+                            self.request.as_ref().map_or((&b""[..], &b""[..]), |r| {
+                                (r.method.as_bytes(), r.target.as_bytes())
+                            });
+                        record_now(
+                            log,
+                            remote,
+                            method,
+                            target,
+                            &crate::app::NoFields,
+                            Protocol::Http11,
+                            None,
+                            now,
+                            e.status(),
+                            0,
+                        );
+                    }
                     self.phase = Phase::Finishing;
                     offset = self.rbuf.len();
                 }
@@ -641,16 +738,32 @@ impl Conn {
     /// The app's reply to the awaited request: frame it (a streamed body
     /// goes chunked as it is produced). The worker then drives the
     /// connection as if it were ready.
-    pub(crate) fn deliver(&mut self, reply: Reply, stream: Option<StreamReceiver>, date: &[u8]) {
+    pub(crate) fn deliver(
+        &mut self,
+        reply: Reply,
+        stream: Option<StreamReceiver>,
+        date: &[u8],
+        log: Option<&mut AccessLog>,
+    ) {
         let Some(a) = self.awaiting.take() else {
             return;
         };
         if let Some(rx) = stream {
             encode_streamed_head(&reply, a.keep_alive, date, &mut self.wbuf);
-            self.body = Some(Outgoing::Stream(rx));
+            let pending = a.logged.map(|logged| StreamLog {
+                logged,
+                status: reply.status,
+                bytes: 0,
+            });
+            self.body = Some(Outgoing::Stream(rx, pending));
         } else {
             self.body = encode_reply(&reply, a.head_only, a.keep_alive, date, &mut self.wbuf)
                 .map(Outgoing::File);
+            if let (Some(log), Some(logged)) = (log, a.logged) {
+                let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+                let bytes = if a.head_only { 0 } else { reply.body.len() };
+                logged.record(log, remote, reply.status, bytes);
+            }
         }
         if !a.keep_alive && self.phase == Phase::Open {
             self.phase = Phase::Finishing;
@@ -677,18 +790,28 @@ impl Conn {
             };
             let body = match outgoing {
                 Outgoing::File(f) => f,
-                Outgoing::Stream(rx) => {
+                Outgoing::Stream(rx, pending) => {
                     self.wbuf.clear();
                     self.written = 0;
                     match rx.poll() {
                         Polled::Pending => return Ok(()), // woken when produced
-                        Polled::Item(StreamItem::Data(d)) => h1::encode_chunk(&d, &mut self.wbuf),
+                        Polled::Item(StreamItem::Data(d)) => {
+                            if let Some(p) = pending {
+                                p.bytes += d.len() as u64;
+                            }
+                            h1::encode_chunk(&d, &mut self.wbuf);
+                        }
                         Polled::Item(StreamItem::End(trailers)) => {
                             encode_end(&trailers, &mut self.wbuf);
-                            self.body = None;
+                            if let Some(Outgoing::Stream(_, p)) = self.body.take() {
+                                self.finished_stream = p;
+                            }
                         }
                         Polled::Item(StreamItem::Abort) => {
                             // No last chunk: the client sees the body cut.
+                            if let Some(Outgoing::Stream(_, p)) = self.body.take() {
+                                self.finished_stream = p;
+                            }
                             return Err(io::Error::other("app stream aborted"));
                         }
                     }
@@ -748,28 +871,6 @@ impl Conn {
             }
         }
     }
-}
-
-/// Answer `req` through the worker's responder: the head and an
-/// in-memory body go into `out`; a file body is returned, to be sent after
-/// `out`.
-fn respond(
-    out: &mut Vec<u8>,
-    ctx: &mut Context,
-    req: &Request,
-    keep_alive: bool,
-    now: Instant,
-) -> Option<FileSource> {
-    let reply = ctx.responder.respond(
-        req.method.as_bytes(),
-        req.target.as_bytes(),
-        &H1Fields(&req.fields),
-        "HTTP/1.1",
-        req.post.then_some(req.body_bytes),
-        now,
-    );
-    let date = ctx.date.get(SystemTime::now());
-    encode_reply(&reply, req.head_only, keep_alive, date, out)
 }
 
 /// The head of a reply whose body is streamed: chunked, no length.

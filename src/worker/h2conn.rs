@@ -17,11 +17,13 @@ use crate::config::HttpConfig;
 use crate::h2::conn::{Config, Connection, Event};
 use crate::h2::{ErrorCode, StreamId};
 
+use super::access::{Logged, record_now};
 use super::apps::AppRequest;
 use super::body::{CHUNK, FileSource};
 use super::conn::{Context, H2cUpgrade, READ_BUDGET};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
+use crate::app::access_log::{AccessLog, Protocol, Remote};
 use crate::app::api::{App, Polled, StreamItem, StreamReceiver};
 use crate::app::{Body, Fields, NoFields, Reply, Request};
 
@@ -38,6 +40,16 @@ struct Pending {
     post: bool,
     received: u64,
     hang: bool,
+    /// Its log fields, when an access log is configured.
+    logged: Option<Logged>,
+}
+
+/// The pending access-log entry of a streamed body.
+#[derive(Debug)]
+struct StreamLog {
+    logged: Logged,
+    status: u16,
+    bytes: u64,
 }
 
 /// An HTTP/2 client connection.
@@ -65,6 +77,12 @@ pub(crate) struct H2Conn {
     sources: Vec<(StreamId, Outgoing)>,
     /// Reused for file chunks on their way into the engine.
     chunk: Vec<u8>,
+    /// The peer, looked up when the access log first needs it.
+    remote: Option<Remote>,
+    /// Log fields of requests handed to an app, by stream.
+    app_logs: HashMap<u32, Logged>,
+    /// Streamed bodies that ended (or were cut), to be logged.
+    finished: Vec<StreamLog>,
 }
 
 impl H2Conn {
@@ -105,6 +123,7 @@ impl H2Conn {
             post: false,
             received: 0,
             hang: up.hang,
+            logged: up.logged,
         };
         Self::start(
             stream,
@@ -144,6 +163,9 @@ impl H2Conn {
             write_blocked: false,
             sources: Vec::new(),
             chunk: Vec::new(),
+            remote: None,
+            app_logs: HashMap::new(),
+            finished: Vec::new(),
         };
         h2.conn.recv(initial, now);
         if draining {
@@ -236,6 +258,12 @@ impl H2Conn {
             let read = self.read(now);
             served += self.respond(ctx, now);
             let write = self.flush_bodies(now);
+            if let Some(log) = &mut ctx.access_log {
+                for p in self.finished.drain(..) {
+                    let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+                    p.logged.record(log, remote, p.status, p.bytes);
+                }
+            }
             if self.closed {
                 return (served, false);
             }
@@ -330,9 +358,12 @@ impl H2Conn {
                             }
                         }
                     }
-                    Outgoing::Stream(rx) => match rx.poll() {
+                    Outgoing::Stream(rx, pending) => match rx.poll() {
                         Polled::Pending => break, // woken when produced
                         Polled::Item(StreamItem::Data(d)) => {
+                            if let Some(p) = pending {
+                                p.bytes += d.len() as u64;
+                            }
                             let _ = self.conn.send_data(id, &d, false);
                             queued = true;
                         }
@@ -357,7 +388,9 @@ impl H2Conn {
                 }
             }
             if finished {
-                self.sources.swap_remove(i);
+                if let (_, Outgoing::Stream(_, Some(p))) = self.sources.swap_remove(i) {
+                    self.finished.push(p);
+                }
             } else {
                 i += 1;
             }
@@ -454,8 +487,21 @@ impl H2Conn {
                         if let (false, Some(authority)) = (host, head.authority()) {
                             req.fields.push((b"host".to_vec(), authority.to_vec()));
                         }
+                        let logged = ctx.access_log.as_ref().map(|_| {
+                            Logged::new(
+                                head.method(),
+                                path,
+                                &H2Fields(&head),
+                                Protocol::Http2,
+                                Some(stream.value()),
+                                now,
+                            )
+                        });
                         self.conn.recycle_fields(head.into_fields());
                         if end_stream {
+                            if let Some(l) = logged {
+                                self.app_logs.insert(stream.value(), l);
+                            }
                             ctx.submit(stream.value(), app, req);
                             served += 1;
                         } else {
@@ -469,12 +515,24 @@ impl H2Conn {
                                     post: false,
                                     received: 0,
                                     hang: false,
+                                    logged,
                                 },
                             );
                         }
                         continue;
                     }
+                    let logged = (!end_stream && ctx.access_log.is_some()).then(|| {
+                        Logged::new(
+                            head.method(),
+                            path,
+                            &H2Fields(&head),
+                            Protocol::Http2,
+                            Some(stream.value()),
+                            now,
+                        )
+                    });
                     let pending = Pending {
+                        logged,
                         app: None,
                         method: if end_stream {
                             Vec::new()
@@ -498,7 +556,23 @@ impl H2Conn {
                             target: head.path().unwrap_or_default(),
                             fields: &H2Fields(&head),
                         };
-                        served += self.answer_with(stream, &pending, req, ctx, now);
+                        let (status, bytes) = self.answer_with(stream, &pending, req, ctx, now);
+                        served += 1;
+                        if let Some(log) = &mut ctx.access_log {
+                            let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+                            record_now(
+                                log,
+                                remote,
+                                head.method(),
+                                path,
+                                &H2Fields(&head),
+                                Protocol::Http2,
+                                Some(stream.value()),
+                                now,
+                                status,
+                                bytes,
+                            );
+                        }
                     } else {
                         self.requests.insert(stream.value(), pending);
                     }
@@ -517,7 +591,14 @@ impl H2Conn {
                                 // RFC 9113 §8.1: a complete response may
                                 // precede the request's end; RST_STREAM
                                 // (NO_ERROR) then asks the client to stop.
-                                self.requests.remove(&stream.value());
+                                if let (Some(p), Some(log)) =
+                                    (self.requests.remove(&stream.value()), &mut ctx.access_log)
+                                    && let Some(logged) = &p.logged
+                                {
+                                    let remote =
+                                        *self.remote.get_or_insert_with(|| self.stream.remote());
+                                    logged.record(log, remote, 413, 0);
+                                }
                                 let _ =
                                     self.send_reply(stream, Reply::new(413, Body::Empty), false);
                                 self.conn.reset(stream, ErrorCode::NO_ERROR);
@@ -562,20 +643,23 @@ impl H2Conn {
 
     fn answer(&mut self, stream: StreamId, mut p: Pending, ctx: &mut Context, now: Instant) -> u64 {
         if let Some((app, req)) = p.app.take() {
+            if let Some(l) = p.logged.take() {
+                self.app_logs.insert(stream.value(), l);
+            }
             ctx.submit(stream.value(), app, req);
             return 1;
         }
-        self.answer_with(
-            stream,
-            &p,
-            Request {
-                method: &p.method,
-                target: &p.path,
-                fields: &NoFields,
-            },
-            ctx,
-            now,
-        )
+        let req = Request {
+            method: &p.method,
+            target: &p.path,
+            fields: &NoFields,
+        };
+        let (status, bytes) = self.answer_with(stream, &p, req, ctx, now);
+        if let (Some(log), Some(logged)) = (&mut ctx.access_log, &p.logged) {
+            let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+            logged.record(log, remote, status, bytes);
+        }
+        1
     }
 
     /// An app's reply for `stream` came back: send it (a streamed body as
@@ -586,11 +670,26 @@ impl H2Conn {
         reply: Reply,
         body: Option<StreamReceiver>,
         head_only: bool,
+        log: Option<&mut AccessLog>,
     ) {
         let id = StreamId::new(stream);
+        let logged = self.app_logs.remove(&stream);
         if !self.conn.is_sending(id) {
             return; // reset meanwhile; dropping `body` stops its producer
         }
+        let status = reply.status;
+        let bytes = if head_only { 0 } else { reply.body.len() };
+        if body.is_none()
+            && let (Some(log), Some(logged)) = (log, &logged)
+        {
+            let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+            logged.record(log, remote, status, bytes);
+        }
+        let pending = logged.filter(|_| body.is_some()).map(|logged| StreamLog {
+            logged,
+            status,
+            bytes: 0,
+        });
         if let Some(rx) = body {
             let mut fields: Vec<(&[u8], &[u8])> = vec![(b"server", b"bicorn")];
             fields.extend(
@@ -604,7 +703,7 @@ impl H2Conn {
                 .send_headers(id, reply.status, &fields, false)
                 .is_ok()
             {
-                self.sources.push((id, Outgoing::Stream(rx)));
+                self.sources.push((id, Outgoing::Stream(rx, pending)));
             }
         } else if self.send_reply(id, reply, head_only).is_err() {
             log::debug!("h2 stream {stream} closed before its app reply");
@@ -619,16 +718,17 @@ impl H2Conn {
         req: Request<'_>,
         ctx: &mut Context,
         now: Instant,
-    ) -> u64 {
+    ) -> (u16, u64) {
         ctx.request_hang(p.hang);
         let received = p.post.then_some(p.received);
         let reply = ctx
             .responder
             .respond(req.method, req.target, req.fields, "HTTP/2", received, now);
-        match self.send_reply(stream, reply, p.head_only) {
-            Ok(()) => 1,
-            Err(_) => 0, // reset meanwhile
-        }
+        let status = reply.status;
+        let bytes = if p.head_only { 0 } else { reply.body.len() };
+        // An Err: the stream was reset meanwhile; nothing to send.
+        let _ = self.send_reply(stream, reply, p.head_only);
+        (status, bytes)
     }
 
     /// Frame `reply` on `stream`: the head now, the body as flow control
@@ -706,10 +806,19 @@ struct H2Fields<'a>(&'a crate::h2::request::RequestHead);
 
 impl Fields for H2Fields<'_> {
     fn each_value(&self, name: &str, each: &mut dyn FnMut(&[u8])) {
+        let mut seen = false;
         for f in self.0.fields() {
             if f.name == name.as_bytes() {
+                seen = true;
                 each(f.value);
             }
+        }
+        // RFC 9113 §8.3.1: :authority stands for Host.
+        if name == "host"
+            && !seen
+            && let Some(authority) = self.0.authority()
+        {
+            each(authority);
         }
     }
 }
@@ -718,7 +827,8 @@ impl Fields for H2Fields<'_> {
 #[derive(Debug)]
 enum Outgoing {
     File(FileSource),
-    Stream(StreamReceiver),
+    /// An app's body, with its pending log entry.
+    Stream(StreamReceiver, Option<StreamLog>),
 }
 
 /// The most fields a response head is framed with from the stack.

@@ -162,6 +162,19 @@ impl Stream {
     /// Does a read shorter than the buffer prove the socket is drained
     /// for now? True for a plain socket; TLS keeps its own buffers, so a
     /// TLS stream is read until WouldBlock.
+    /// The peer, for the access log.
+    pub(crate) fn remote(&self) -> crate::app::access_log::Remote {
+        use crate::app::access_log::Remote;
+        let socket = match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(t) => t.socket(),
+        };
+        match socket {
+            Socket::Tcp(s) => s.peer_addr().map_or(Remote::Unix, |a| Remote::Ip(a.ip())),
+            Socket::Unix(_) => Remote::Unix,
+        }
+    }
+
     pub(crate) fn drained_by_short_read(&self) -> bool {
         match self {
             Stream::Plain(_) => true,

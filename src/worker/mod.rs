@@ -27,6 +27,7 @@
 //! the client already sent is still answered; exit when no connection is
 //! left, or at `shutdown_timeout`.
 
+mod access;
 mod apps;
 mod body;
 mod client;
@@ -283,6 +284,13 @@ impl<'a> Worker<'a> {
             std::process::exit(3);
         }
         drop_privileges(&self.config)?;
+        // Opened after the privilege drop, as the workers' user, so a
+        // worker writes its own lines (and its pid in JSON).
+        self.ctx.access_log = crate::app::access_log::AccessLog::open(&self.config.access_log)
+            .unwrap_or_else(|e| {
+                log::error!("{e}; serving without an access log");
+                None
+            });
         self.start_apps()?;
         self.start_accepting()?;
         self.slot.set_state(WorkerState::Ready);
@@ -297,6 +305,9 @@ impl<'a> Worker<'a> {
             let now = Instant::now();
             self.slot.tick(sys::monotonic_ms());
             self.fire_deadlines(now);
+            if let Some(log) = &mut self.ctx.access_log {
+                log.on_deadline(now);
+            }
             if let Some(started) = self.drain {
                 if self.conns.live == 0 {
                     self.apps_before_exit();
@@ -326,6 +337,12 @@ impl<'a> Worker<'a> {
                 .map(|Reverse((t, _))| *t)
                 .into_iter()
                 .chain(self.accept_resume)
+                .chain(
+                    self.ctx
+                        .access_log
+                        .as_ref()
+                        .and_then(crate::app::access_log::AccessLog::next_flush_deadline),
+                )
                 .min();
             let timeout = if self.revisit.is_empty() {
                 next.map(|t| t.saturating_duration_since(now).min(TICK))
@@ -447,9 +464,15 @@ impl<'a> Worker<'a> {
             }
             libc::SIGTERM | libc::SIGINT => {
                 log::debug!("fast stop");
+                if let Some(log) = &mut self.ctx.access_log {
+                    log.flush();
+                }
                 std::process::exit(0);
             }
             libc::SIGUSR1 => {
+                if let Some(log) = &mut self.ctx.access_log {
+                    log.reopen();
+                }
                 if let Some(path) = &self.config.log.file
                     && let Err(e) = crate::logging::redirect_stderr(path, None)
                 {
@@ -568,7 +591,8 @@ impl<'a> Worker<'a> {
                 } => {
                     let date = self.ctx.date.get(std::time::SystemTime::now()).to_vec();
                     if let Some(client) = self.conns.get(Token(key.conn)) {
-                        client.deliver(key.stream, reply, stream, head_only, &date);
+                        let log = self.ctx.access_log.as_mut();
+                        client.deliver(key.stream, reply, stream, head_only, &date, log);
                     }
                     key
                 }
