@@ -287,3 +287,48 @@ fn sse_events_arrive_one_by_one_over_http2() {
     let _ = sub.kill();
     let _ = sub.wait();
 }
+
+#[test]
+fn app_replies_are_access_logged_with_their_status_and_bytes() {
+    let (dir, config) = config("hello", 2);
+    let log = dir.join("access.log");
+    let config = config.replace(
+        "[log]",
+        "[access_log]\ndestination = \"access.log\"\nformat = \"json\"\nflush_interval = 0.1\n\n[log]",
+    );
+    let s = Server::builder(&config)
+        .dir(dir)
+        .bin(example("hello"))
+        .start();
+    let mut c = http::Conn::open(&s.addr).unwrap();
+    assert_eq!(c.request("POST", "/echo", b"12345").unwrap().status, 200);
+    assert_eq!(c.request("GET", "/panic", b"").unwrap().status, 500);
+    let mut want = 2;
+    if tool("curl") {
+        let out = Command::new("curl")
+            .args(["-sS", "-o", "/dev/null", "--http2-prior-knowledge"])
+            .arg(format!("http://{}/", s.addr))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        want = 3;
+    }
+    let read = || -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    assert!(support::wait_until(Duration::from_secs(5), || read().len() >= want));
+    let lines = read();
+    assert_eq!(lines[0]["target"], "/echo");
+    assert_eq!(lines[0]["status"], 200);
+    assert_eq!(lines[0]["bytes"], 5);
+    assert_eq!(lines[1]["status"], 500);
+    if want == 3 {
+        assert_eq!(lines[2]["protocol"], "HTTP/2.0");
+        assert_eq!(lines[2]["stream"], 1);
+        assert_eq!(lines[2]["status"], 200);
+    }
+}
