@@ -9,10 +9,13 @@
 //! which `sys::fork` checks before every fork.
 
 pub mod backoff;
+pub mod control;
+pub mod control_client;
 pub mod listeners;
 pub mod pidfile;
 mod reload;
 pub mod scoreboard;
+mod status;
 pub mod systemd;
 pub mod upgrade;
 mod workers;
@@ -34,9 +37,11 @@ use crate::sys;
 use crate::tls::{ServerConfigs, TlsError};
 
 use backoff::Backoff;
+use control::{Answer, ClientId, Command, Control};
 use listeners::{Inherited, ListenError, Listener};
 use pidfile::PidFile;
 use scoreboard::{MAX_SLOTS, Scoreboard};
+use status::History;
 use systemd::Notifier;
 use upgrade::{Handover, Invocation, Upgrade};
 use workers::WorkerProc;
@@ -133,6 +138,10 @@ pub struct Supervisor {
     pidfile: Option<PidFile>,
     announced: bool,
     last_watchdog: Option<Instant>,
+    /// The control socket, when `control` is configured.
+    control: Option<Control>,
+    /// What the master remembers for status answers.
+    history: History,
 }
 
 /// Start the master on the config at `path` and run until it stops.
@@ -174,6 +183,7 @@ impl Supervisor {
         let listeners =
             listeners::open_all(&config.listeners, &mut inherited).map_err(StartError::Listen)?;
         inherited.close_unused();
+        let control = open_control(&config)?;
         let board = Scoreboard::new()
             .map_err(|e| StartError::Setup(format!("cannot map the scoreboard: {e}")))?;
         let (rx, tx) = nix::unistd::pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
@@ -224,6 +234,8 @@ impl Supervisor {
             pidfile,
             announced: false,
             last_watchdog: None,
+            control,
+            history: History::new(Instant::now()),
         })
     }
 
@@ -234,6 +246,7 @@ impl Supervisor {
             if let Some(sig) = self.queue.pop_front() {
                 self.on_signal(sig, now);
             }
+            self.serve_control(now);
             self.check_workers(now);
             self.check_reload(now);
             self.check_upgrade(now);
@@ -258,8 +271,12 @@ impl Supervisor {
         match signal {
             Signal::SIGQUIT => self.begin_stop(now, true),
             Signal::SIGTERM | Signal::SIGINT => self.begin_stop(now, false),
-            Signal::SIGHUP => self.begin_reload(now),
-            Signal::SIGUSR2 => self.begin_upgrade(now),
+            Signal::SIGHUP => {
+                let _ = self.begin_reload(now);
+            }
+            Signal::SIGUSR2 => {
+                let _ = self.begin_upgrade(now);
+            }
             Signal::SIGUSR1 => self.reopen_logs(),
             Signal::SIGWINCH if self.stop.is_none() => {
                 log::info!("WINCH: stopping all workers; HUP starts them again");
@@ -267,21 +284,102 @@ impl Supervisor {
                 self.retire_all(now, |_| true);
                 self.status();
             }
-            Signal::SIGTTIN if self.target < crate::config::MAX_WORKERS => {
-                self.target += 1;
-                self.backoff.resize(self.target, Backoff::default());
-                log::info!("TTIN: worker count now {}", self.target);
+            Signal::SIGTTIN => {
+                let _ = self.add_worker("TTIN");
             }
             Signal::SIGTTOU => {
-                if self.target > 1 {
-                    self.target -= 1;
-                    self.backoff.truncate(self.target);
-                    log::info!("TTOU: worker count now {}", self.target);
-                } else {
-                    log::info!("TTOU ignored: already at 1 worker");
-                }
+                let _ = self.remove_worker("TTOU");
             }
             _ => {} // SIGCHLD: reaping happens every turn
+        }
+    }
+
+    /// TTIN: one more worker, up to [`crate::config::MAX_WORKERS`].
+    fn add_worker(&mut self, why: &str) -> Result<String, String> {
+        if self.target >= crate::config::MAX_WORKERS {
+            let message = format!("{why} ignored: already at {} workers", self.target);
+            log::info!("{message}");
+            return Err(message);
+        }
+        self.target += 1;
+        self.backoff.resize(self.target, Backoff::default());
+        let message = format!("{why}: worker count now {}", self.target);
+        log::info!("{message}");
+        Ok(message)
+    }
+
+    /// TTOU: one fewer worker, never below 1.
+    fn remove_worker(&mut self, why: &str) -> Result<String, String> {
+        if self.target <= 1 {
+            let message = format!("{why} ignored: already at 1 worker");
+            log::info!("{message}");
+            return Err(message);
+        }
+        self.target -= 1;
+        self.backoff.truncate(self.target);
+        let message = format!("{why}: worker count now {}", self.target);
+        log::info!("{message}");
+        Ok(message)
+    }
+
+    /// Serve the control socket for one turn and carry out its requests.
+    /// A new master accepts only once it is in charge (its predecessor
+    /// answers until then).
+    fn serve_control(&mut self, now: Instant) {
+        let accepting = self.handover.is_none() && !self.handed_over;
+        let Some(control) = self.control.as_mut() else {
+            return;
+        };
+        for (id, cmd) in control.turn(accepting, now) {
+            self.on_command(id, cmd, now);
+        }
+    }
+
+    fn on_command(&mut self, id: ClientId, cmd: Command, now: Instant) {
+        log::debug!("control: {}", cmd.word());
+        let answer = match cmd {
+            Command::Status => Some(Answer::Status(self.status_document(now))),
+            Command::Reload => match self.begin_reload(now) {
+                Ok(()) => None,
+                Err(e) => Some(Answer::Error(e)),
+            },
+            Command::Upgrade => match self.begin_upgrade(now) {
+                Ok(()) => None,
+                Err(e) => Some(Answer::Error(e)),
+            },
+            Command::Stop => Some(match self.stop {
+                Some(_) => Answer::Ok("already stopping".into()),
+                None => {
+                    let n = self.workers.len();
+                    self.begin_stop(now, true);
+                    Answer::Ok(format!(
+                        "stopping: draining {n} workers, then master pid {} exits",
+                        std::process::id()
+                    ))
+                }
+            }),
+            Command::AddWorker => Some(match self.add_worker("add-worker") {
+                Ok(m) => Answer::Ok(m),
+                Err(e) => Answer::Error(e),
+            }),
+            Command::RemoveWorker => Some(match self.remove_worker("remove-worker") {
+                Ok(m) => Answer::Ok(m),
+                Err(e) => Answer::Error(e),
+            }),
+        };
+        let Some(control) = self.control.as_mut() else {
+            return;
+        };
+        match answer {
+            Some(a) => control.answer(id, a, now),
+            None => control.wait(id, cmd),
+        }
+    }
+
+    /// Tell control clients waiting on `cmd` how it ended.
+    fn answer_waiting(&mut self, cmd: Command, answer: Answer) {
+        if let Some(control) = self.control.as_mut() {
+            control.answer_waiting(cmd, &answer, Instant::now());
         }
     }
 
@@ -295,6 +393,12 @@ impl Supervisor {
         }
         if self.upgrade.is_some() {
             self.upgrade_failed("the server is stopping", false);
+        }
+        if self.reload.is_some() {
+            self.answer_waiting(
+                Command::Reload,
+                Answer::Error("the server is stopping; the reload is abandoned".into()),
+            );
         }
         if graceful {
             log::info!(
@@ -422,6 +526,12 @@ impl Supervisor {
             Some(up) => Some(up.fd().as_fd()),
             None => None,
         };
+        let accepting = self.handover.is_none() && !self.handed_over;
+        let (control_fds, control_wait) = match &self.control {
+            Some(c) => c.poll_fds(accepting, now),
+            None => (Vec::new(), Duration::MAX),
+        };
+        wait = wait.min(control_wait);
         let Some(wake_rx) = self.wake_rx.as_mut() else {
             return;
         };
@@ -430,6 +540,7 @@ impl Supervisor {
         if let Some(fd) = upgrade_fd {
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
         }
+        fds.extend(control_fds);
         let _ = nix::poll::poll(&mut fds, PollTimeout::from(millis));
         drop(fds);
         let mut buf = [0u8; 256];
@@ -443,6 +554,9 @@ impl Supervisor {
     }
 
     fn finish(&mut self) {
+        if let Some(control) = self.control.take() {
+            control.close();
+        }
         if !self.handed_over {
             if let Some(p) = &self.pidfile {
                 p.remove_if_ours();
@@ -461,6 +575,35 @@ impl Supervisor {
 
     fn current_pidfile_path(&self) -> Option<PathBuf> {
         self.pidfile.as_ref().map(|p| p.path().to_path_buf())
+    }
+}
+
+/// The control socket `config` asks for: the one a predecessor master
+/// handed over when it has the same path, else a new one.
+fn open_control(config: &Config) -> Result<Option<Control>, StartError> {
+    let inherited = Control::from_env().map_err(|e| StartError::Setup(e.to_string()))?;
+    let setup = |e: control::ControlError| StartError::Setup(e.to_string());
+    match (inherited, &config.control) {
+        (Some((path, fd)), Some(wanted)) if path == *wanted => {
+            log::info!(
+                "adopted control socket {} from the previous master",
+                path.display()
+            );
+            Control::adopt(&path, fd).map(Some).map_err(setup)
+        }
+        (inherited, wanted) => {
+            if let Some((path, _fd)) = inherited {
+                log::warn!(
+                    "closing the inherited control socket {}: not the configured one",
+                    path.display()
+                );
+            }
+            wanted
+                .as_deref()
+                .map(Control::bind)
+                .transpose()
+                .map_err(setup)
+        }
     }
 }
 
