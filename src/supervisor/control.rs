@@ -168,6 +168,10 @@ struct Client {
     state: ClientState,
     /// For reading the request, then for writing the answer.
     deadline: Instant,
+    /// Why this peer may not be served; answered once its request is read
+    /// (closing with the request unread would reset the connection and
+    /// lose the answer).
+    refusal: Option<String>,
 }
 
 /// The control socket and its clients.
@@ -329,6 +333,10 @@ impl Control {
                     answers.push((c.id, Answer::Error("request timed out".into())));
                 }
                 Ok(None) => {}
+                Ok(Some(_)) if c.refusal.is_some() => {
+                    let why = c.refusal.take().unwrap_or_default();
+                    answers.push((c.id, Answer::Error(why)));
+                }
                 Ok(Some(line)) => match Command::parse(&line) {
                     Some(cmd) => {
                         c.state = ClientState::Waiting(cmd);
@@ -467,18 +475,12 @@ impl Control {
                 let _ = stream.write(&busy.encode());
                 continue;
             }
-            let state = match refusal {
-                Some(why) => ClientState::Writing {
-                    out: Answer::Error(why).encode(),
-                    sent: 0,
-                },
-                None => ClientState::Reading(Vec::new()),
-            };
             self.clients.push(Client {
                 id,
                 stream,
-                state,
+                state: ClientState::Reading(Vec::new()),
                 deadline: now + REQUEST_TIMEOUT,
+                refusal,
             });
         }
     }
