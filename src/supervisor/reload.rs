@@ -191,7 +191,7 @@ impl Supervisor {
             return;
         };
         let message = format!(
-            "reload rolled back: generation {} not ready within upgrade_timeout ({:?}); generation {} keeps serving",
+            "reload abandoned: generation {} not ready within upgrade_timeout ({:?}); generation {} keeps serving",
             self.generation, self.config.upgrade_timeout, p.old_generation
         );
         log::warn!("{message}");
