@@ -262,6 +262,57 @@ fn reload_with_a_good_config_exits_zero_once_the_new_generation_serves() {
 }
 
 #[test]
+fn reload_into_a_generation_that_cannot_start_exits_nonzero_after_the_rollback() {
+    let config = support::config(1, CONTROL).replace("upgrade_timeout = 20", "upgrade_timeout = 2");
+    let s = Server::builder(&config)
+        .env("BICORN_TEST_FAULT", "crash-after-reload")
+        .start();
+    s.wait_workers(1, Duration::from_secs(5));
+    let sock = socket(&s);
+    let (code, out, err) = bicorn(&["reload", "--control", sock.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("reload abandoned: generation 2 not ready within upgrade_timeout"),
+        "{err}"
+    );
+    let doc = status(&sock);
+    assert_eq!(doc["master"]["generation"], 1);
+    assert_eq!(doc["master"]["reloads"]["rolled_back"], 1);
+    assert_eq!(support::body_generation(&s.get("/").body), Some(1));
+}
+
+#[test]
+fn upgrade_to_a_binary_that_cannot_start_exits_nonzero_and_the_old_master_answers_on() {
+    bicorn::sys::set_child_subreaper().unwrap();
+    let dir = TempDir::new("control-usr2-broken");
+    let bin = dir.join("bicorn");
+    std::fs::copy(support::BIN, &bin).unwrap();
+    let s = Server::builder(&support::config(1, CONTROL))
+        .bin(bin.clone())
+        .dir(dir)
+        .start();
+    s.wait_workers(1, Duration::from_secs(5));
+    let tmp = bin.with_extension("new");
+    std::fs::write(&tmp, "#!/bin/sh\necho 'broken build' >&2; exit 1\n").unwrap();
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::rename(&tmp, &bin).unwrap();
+    let sock = socket(&s);
+    let (code, out, err) = bicorn(&["upgrade", "--control", sock.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("upgrade failed") && err.contains("exited"),
+        "{err}"
+    );
+    let doc = status(&sock);
+    assert_eq!(
+        doc["master"]["pid"].as_i64(),
+        Some(i64::from(s.pid.as_raw()))
+    );
+    assert_eq!(doc["master"]["upgrades"]["failed"], 1);
+    assert_eq!(s.get("/").status, 200);
+}
+
+#[test]
 fn add_worker_and_remove_worker_change_the_count_like_ttin_and_ttou() {
     let s = start(1);
     s.wait_workers(1, Duration::from_secs(5));
@@ -372,4 +423,33 @@ fn status_watch_prints_a_table_every_second() {
     let _ = watch.kill();
     let _ = watch.wait();
     assert!(two, "{}", std::fs::read_to_string(&out_path).unwrap());
+}
+
+#[test]
+fn control_socket_survives_hup_and_follows_a_changed_path() {
+    use std::os::unix::fs::MetadataExt;
+    let s = start(1);
+    s.wait_workers(1, Duration::from_secs(5));
+    let sock = socket(&s);
+    let inode = std::fs::metadata(&sock).unwrap().ino();
+    let config = s.config_path.to_str().unwrap().to_string();
+    let (code, _, err) = bicorn(&["reload", "-c", &config]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::metadata(&sock).unwrap().ino(),
+        inode,
+        "the same socket, not re-created"
+    );
+    std::fs::write(
+        &s.config_path,
+        support::config(1, "control = \"other.sock\""),
+    )
+    .unwrap();
+    // The config now names the new path: reach the master at the old one.
+    let (code, out, err) = bicorn(&["reload", "--control", sock.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("generation 3 serving"), "{out}");
+    assert!(!sock.exists(), "the old socket file is removed");
+    let doc = status(&s.dir.join("other.sock"));
+    assert_eq!(doc["master"]["generation"], 3);
 }

@@ -96,7 +96,7 @@ impl Command {
 }
 
 /// What the master answers.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum Answer {
     Ok(String),
     Error(String),
@@ -391,11 +391,7 @@ impl Control {
 
     /// Answer every client waiting on `cmd`.
     pub(super) fn answer_waiting(&mut self, cmd: Command, answer: &Answer, now: Instant) {
-        let encoded = match answer {
-            Answer::Ok(m) => Answer::Ok(m.clone()).encode(),
-            Answer::Error(e) => Answer::Error(e.clone()).encode(),
-            Answer::Status(d) => Answer::Status(d.clone()).encode(),
-        };
+        let encoded = answer.clone().encode();
         for c in &mut self.clients {
             if matches!(c.state, ClientState::Waiting(w) if w == cmd) {
                 c.state = ClientState::Writing {

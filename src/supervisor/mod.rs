@@ -336,7 +336,10 @@ impl Supervisor {
     }
 
     fn on_command(&mut self, id: ClientId, cmd: Command, now: Instant) {
-        log::debug!("control: {}", cmd.word());
+        match cmd {
+            Command::Status => log::debug!("control socket: status"),
+            _ => log::info!("control socket: {}", cmd.word()),
+        }
         let answer = match cmd {
             Command::Status => Some(Answer::Status(self.status_document(now))),
             Command::Reload => match self.begin_reload(now) {
@@ -598,11 +601,15 @@ fn open_control(config: &Config) -> Result<Option<Control>, StartError> {
                     path.display()
                 );
             }
-            wanted
+            let control = wanted
                 .as_deref()
                 .map(Control::bind)
                 .transpose()
-                .map_err(setup)
+                .map_err(setup)?;
+            if let Some(c) = &control {
+                log::info!("control socket on {}", c.path().display());
+            }
+            Ok(control)
         }
     }
 }

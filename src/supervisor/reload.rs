@@ -46,7 +46,7 @@ impl Supervisor {
         }
         self.notifier
             .notify(&format!("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
-        log::info!("HUP: reloading {}", self.config.source.display());
+        log::info!("reloading {}", self.config.source.display());
         let new = match Config::load(&self.config.source) {
             Ok(c) => c,
             Err(e) => return Err(self.reject_reload(&e.to_string())),
