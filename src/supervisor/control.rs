@@ -16,7 +16,7 @@
 //! Only peers running as the master's uid or as root (`SO_PEERCRED`) are
 //! served; others get an error answer and are closed. Everything is
 //! non-blocking and driven by the master's loop, which polls
-//! [`Control::poll_fds`] with its self-pipe. The socket survives reloads,
+//! `Control::poll_fds` with its self-pipe. The socket survives reloads,
 //! and is handed to a new master on USR2 through [`CONTROL_ENV`] (the old
 //! master then stops accepting and leaves the file in place).
 

@@ -2,8 +2,10 @@
 //! and turns Unix signals into operations. It never parses HTTP.
 //!
 //! The loop is Unicorn's: reap every exited child, handle one queued
-//! signal, notice ready and hung workers, keep the worker count, sleep on
-//! the self-pipe with a timeout. Signal handlers only enqueue (a byte in
+//! signal, serve the control socket (`control.rs`: status, reload,
+//! upgrade, stop, worker count, each answered), notice ready and hung
+//! workers, keep the worker count, sleep on the self-pipe and the control
+//! socket's fds with a timeout. Signal handlers only enqueue (a byte in
 //! the self-pipe, see `sys::signals`); workers write a zero byte to the same
 //! pipe when their scoreboard state changes. The master is single-threaded,
 //! which `sys::fork` checks before every fork.
