@@ -336,6 +336,13 @@ impl super::Supervisor {
         let Some(up) = self.upgrade.take() else {
             return;
         };
+        // The pid file names this master again before anyone is told (log
+        // line, control client) that the upgrade failed.
+        self.restore_pidfile();
+        if !reaped && nix::sys::signal::kill(up.child(), nix::sys::signal::Signal::SIGTERM).is_ok()
+        {
+            self.upgrade_victim = Some((up.child(), Instant::now()));
+        }
         self.history.upgrade_failed();
         let message = if self.stop.is_some() {
             format!("upgrade abandoned: {why}")
@@ -348,11 +355,6 @@ impl super::Supervisor {
             log::error!("{message}");
         }
         self.answer_waiting(Command::Upgrade, Answer::Error(message));
-        if !reaped && nix::sys::signal::kill(up.child(), nix::sys::signal::Signal::SIGTERM).is_ok()
-        {
-            self.upgrade_victim = Some((up.child(), Instant::now()));
-        }
-        self.restore_pidfile();
     }
 
     fn restore_pidfile(&self) {
