@@ -361,6 +361,19 @@ fn client_without_a_running_master_exits_nonzero_saying_so() {
 }
 
 #[test]
+fn client_with_a_config_without_control_says_to_set_it_or_pass_the_path() {
+    let dir = TempDir::new("control-unset");
+    let config = dir.join("bicorn.toml");
+    std::fs::write(&config, support::config(1, "")).unwrap();
+    let (code, _, err) = bicorn(&["reload", "-c", config.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no `control` socket is configured (or pass --control PATH)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn peer_running_as_another_user_is_refused() {
     if !nix::unistd::geteuid().is_root() {
         eprintln!("SKIPPED: needs root to run the client as nobody");
