@@ -2,7 +2,7 @@
 //! and turns Unix signals into operations. It never parses HTTP.
 //!
 //! The loop is Unicorn's: reap every exited child, handle one queued
-//! signal, serve the control socket (`control.rs`: status, reload,
+//! signal, serve the control socket (`control.rs`, `commands.rs`: status, reload,
 //! upgrade, stop, worker count, each answered), notice ready and hung
 //! workers, keep the worker count, sleep on the self-pipe and the control
 //! socket's fds with a timeout. Signal handlers only enqueue (a byte in
@@ -11,6 +11,7 @@
 //! which `sys::fork` checks before every fork.
 
 pub mod backoff;
+mod commands;
 pub mod control;
 pub mod control_client;
 pub mod listeners;
@@ -39,7 +40,7 @@ use crate::sys;
 use crate::tls::{ServerConfigs, TlsError};
 
 use backoff::Backoff;
-use control::{Answer, ClientId, Command, Control};
+use control::{Answer, Command, Control};
 use listeners::{Inherited, ListenError, Listener};
 use pidfile::PidFile;
 use scoreboard::{MAX_SLOTS, Scoreboard};
@@ -185,7 +186,7 @@ impl Supervisor {
         let listeners =
             listeners::open_all(&config.listeners, &mut inherited).map_err(StartError::Listen)?;
         inherited.close_unused();
-        let control = open_control(&config)?;
+        let control = commands::open_control(&config)?;
         let board = Scoreboard::new()
             .map_err(|e| StartError::Setup(format!("cannot map the scoreboard: {e}")))?;
         let (rx, tx) = nix::unistd::pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
@@ -322,70 +323,6 @@ impl Supervisor {
         let message = format!("{why}: worker count now {}", self.target);
         log::info!("{message}");
         Ok(message)
-    }
-
-    /// Serve the control socket for one turn and carry out its requests.
-    /// A new master accepts only once it is in charge (its predecessor
-    /// answers until then).
-    fn serve_control(&mut self, now: Instant) {
-        let accepting = self.handover.is_none() && !self.handed_over;
-        let Some(control) = self.control.as_mut() else {
-            return;
-        };
-        for (id, cmd) in control.turn(accepting, now) {
-            self.on_command(id, cmd, now);
-        }
-    }
-
-    fn on_command(&mut self, id: ClientId, cmd: Command, now: Instant) {
-        match cmd {
-            Command::Status => log::debug!("control socket: status"),
-            _ => log::info!("control socket: {}", cmd.word()),
-        }
-        let answer = match cmd {
-            Command::Status => Some(Answer::Status(self.status_document(now))),
-            Command::Reload => match self.begin_reload(now) {
-                Ok(()) => None,
-                Err(e) => Some(Answer::Error(e)),
-            },
-            Command::Upgrade => match self.begin_upgrade(now) {
-                Ok(()) => None,
-                Err(e) => Some(Answer::Error(e)),
-            },
-            Command::Stop => Some(match self.stop {
-                Some(_) => Answer::Ok("already stopping".into()),
-                None => {
-                    let n = self.workers.len();
-                    self.begin_stop(now, true);
-                    Answer::Ok(format!(
-                        "stopping: draining {n} workers, then master pid {} exits",
-                        std::process::id()
-                    ))
-                }
-            }),
-            Command::AddWorker => Some(match self.add_worker("add-worker") {
-                Ok(m) => Answer::Ok(m),
-                Err(e) => Answer::Error(e),
-            }),
-            Command::RemoveWorker => Some(match self.remove_worker("remove-worker") {
-                Ok(m) => Answer::Ok(m),
-                Err(e) => Answer::Error(e),
-            }),
-        };
-        let Some(control) = self.control.as_mut() else {
-            return;
-        };
-        match answer {
-            Some(a) => control.answer(id, a, now),
-            None => control.wait(id, cmd),
-        }
-    }
-
-    /// Tell control clients waiting on `cmd` how it ended.
-    fn answer_waiting(&mut self, cmd: Command, answer: Answer) {
-        if let Some(control) = self.control.as_mut() {
-            control.answer_waiting(cmd, &answer, Instant::now());
-        }
     }
 
     fn begin_stop(&mut self, now: Instant, graceful: bool) {
@@ -580,39 +517,6 @@ impl Supervisor {
 
     fn current_pidfile_path(&self) -> Option<PathBuf> {
         self.pidfile.as_ref().map(|p| p.path().to_path_buf())
-    }
-}
-
-/// The control socket `config` asks for: the one a predecessor master
-/// handed over when it has the same path, else a new one.
-fn open_control(config: &Config) -> Result<Option<Control>, StartError> {
-    let inherited = Control::from_env().map_err(|e| StartError::Setup(e.to_string()))?;
-    let setup = |e: control::ControlError| StartError::Setup(e.to_string());
-    match (inherited, &config.control) {
-        (Some((path, fd)), Some(wanted)) if path == *wanted => {
-            log::info!(
-                "adopted control socket {} from the previous master",
-                path.display()
-            );
-            Control::adopt(&path, fd).map(Some).map_err(setup)
-        }
-        (inherited, wanted) => {
-            if let Some((path, _fd)) = inherited {
-                log::warn!(
-                    "closing the inherited control socket {}: not the configured one",
-                    path.display()
-                );
-            }
-            let control = wanted
-                .as_deref()
-                .map(Control::bind)
-                .transpose()
-                .map_err(setup)?;
-            if let Some(c) = &control {
-                log::info!("control socket on {}", c.path().display());
-            }
-            Ok(control)
-        }
     }
 }
 
