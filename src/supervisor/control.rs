@@ -497,8 +497,22 @@ impl Control {
                     Err(_) => return false,
                 }
             }
+            discard_unread(&mut c.stream);
             false
         });
+    }
+}
+
+/// Before closing: read away what the client sent beyond its request (a
+/// too-long one, say), so the close is a FIN after the answer rather than
+/// a reset that could destroy it. Bounded; it is only a courtesy.
+fn discard_unread(stream: &mut UnixStream) {
+    let mut sink = [0u8; 4096];
+    for _ in 0..16 {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
     }
 }
 
@@ -627,6 +641,54 @@ mod tests {
         let mut text = String::new();
         client.read_to_string(&mut text).unwrap();
         assert_eq!(text, "{\"message\":\"fine\",\"ok\":true}\n");
+        control.close();
+        let _ = std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
+    }
+
+    /// Turn `control` at `now` until it has no client left (bounded).
+    fn turn_until_idle(control: &mut Control, now: Instant) {
+        for _ in 0..200 {
+            assert!(control.turn(true, now).is_empty());
+            if control.clients.is_empty() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("clients left: {:?}", control.clients);
+    }
+
+    #[test]
+    fn a_silent_client_is_told_it_timed_out_after_the_request_timeout() {
+        let path = socket_path("silent");
+        let mut control = Control::bind(&path).unwrap();
+        let mut client = UnixStream::connect(&path).unwrap();
+        let start = Instant::now();
+        for _ in 0..100 {
+            control.turn(true, start);
+            if !control.clients.is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(control.clients.len(), 1, "accepted, still waiting");
+        turn_until_idle(&mut control, start + REQUEST_TIMEOUT);
+        let mut text = String::new();
+        client.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "{\"error\":\"request timed out\",\"ok\":false}\n");
+        control.close();
+        let _ = std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
+    }
+
+    #[test]
+    fn a_request_longer_than_the_limit_is_refused_and_the_answer_arrives() {
+        let path = socket_path("long");
+        let mut control = Control::bind(&path).unwrap();
+        let mut client = UnixStream::connect(&path).unwrap();
+        client.write_all(&[b'x'; MAX_REQUEST + 10]).unwrap();
+        turn_until_idle(&mut control, Instant::now());
+        let mut text = String::new();
+        client.read_to_string(&mut text).unwrap();
+        assert!(text.contains("request longer than 256 bytes"), "{text}");
         control.close();
         let _ = std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
     }
