@@ -405,16 +405,21 @@ impl Control {
     }
 
     /// The master is exiting: answer whoever still waits, and give pending
-    /// answers up to `limit` to be written.
+    /// answers up to `limit` in all to be written.
     pub(super) fn finish(&mut self, limit: Duration) {
         let now = Instant::now();
         for cmd in Command::ALL {
             self.answer_waiting(cmd, &Answer::Error("the master exited".into()), now);
         }
+        let deadline = now + limit;
         for c in &mut self.clients {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
             if let ClientState::Writing { out, sent } = &c.state {
                 let _ = c.stream.set_nonblocking(false);
-                let _ = c.stream.set_write_timeout(Some(limit));
+                let _ = c.stream.set_write_timeout(Some(left));
                 let _ = c.stream.write_all(out.get(*sent..).unwrap_or_default());
             }
         }
