@@ -12,7 +12,9 @@
 //! - [`supervisor`]: the master. Binds or adopts the listening sockets,
 //!   forks workers, supervises them (heartbeat, backoff), and turns signals
 //!   into operations: reload (HUP), binary upgrade (USR2), graceful and fast
-//!   stop, worker count. Talks to systemd. Never parses HTTP.
+//!   stop, worker count, also asked for over its control socket (and
+//!   the `bicorn status|reload|...` client for it). Talks to systemd.
+//!   Never parses HTTP.
 //! - [`worker`]: one process, one mio event loop; accepts on the shared
 //!   sockets and drives connections. Never parses a frame itself.
 //! - [`h1`]: the sans-I/O HTTP/1.1 codec (bytes in, events out; time is a

@@ -64,6 +64,7 @@ fn shipped_config_drops_no_privileges_and_writes_only_its_state_beside_itself() 
     assert_eq!(config.log.file, None);
     let conf = Path::new(SHIPPED).parent().unwrap();
     assert_eq!(config.state_dir, conf.join("state"));
+    assert_eq!(config.control, Some(conf.join("state/control.sock")));
 }
 
 #[test]

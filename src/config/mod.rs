@@ -59,6 +59,8 @@ const DEFAULT_UPGRADE_TIMEOUT: Duration = Duration::from_secs(60);
 const MIN_HEARTBEAT_TIMEOUT: f64 = 1.0;
 /// Default `state_dir`, relative to the config file's directory.
 const DEFAULT_STATE_DIR: &str = "state";
+/// Longest unix socket path (`sun_path` is 108 bytes with its NUL).
+const MAX_UNIX_PATH: usize = 107;
 /// Longest accepted timeout: one day.
 const MAX_SECONDS: f64 = 86_400.0;
 
@@ -89,6 +91,9 @@ pub struct Config {
     /// Where the master keeps files it makes itself (the self-signed
     /// certificate); absolute. Created when first needed.
     pub state_dir: PathBuf,
+    /// The master's control socket (`bicorn status`, `bicorn reload`, ...);
+    /// absolute. `None`: no control socket.
+    pub control: Option<PathBuf>,
     /// `[[route]]` tables, in file order.
     pub routes: Vec<Route>,
     pub http: HttpConfig,
@@ -211,6 +216,11 @@ impl<'a> Checker<'a> {
                 Some(dir) => self.path(dir, "state_dir")?,
                 None => self.resolve(Path::new(DEFAULT_STATE_DIR)),
             },
+            control: raw
+                .control
+                .as_ref()
+                .map(|path| self.control(path))
+                .transpose()?,
             routes: self.routes(raw.route)?,
             http: self.http(raw.http)?,
             app: self.app(raw.app)?,
@@ -354,6 +364,24 @@ impl<'a> Checker<'a> {
             .map(|file| self.path(file, "log.file"))
             .transpose()?;
         Ok(LogConfig { level, file })
+    }
+
+    /// The control socket's path: non-empty, resolved, and short enough
+    /// for a unix socket address (`sun_path` holds 107 bytes and a NUL).
+    fn control(&self, raw: &Spanned<String>) -> Result<PathBuf, ConfigError> {
+        let path = self.path(raw, "control")?;
+        let len = path.as_os_str().len();
+        if len > MAX_UNIX_PATH {
+            return Err(self.invalid(
+                raw.span(),
+                "control",
+                format!(
+                    "unix socket path `{}` is {len} bytes long, more than {MAX_UNIX_PATH}",
+                    path.display()
+                ),
+            ));
+        }
+        Ok(path)
     }
 
     /// A non-empty path, resolved against the config file's directory.

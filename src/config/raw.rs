@@ -26,6 +26,7 @@ pub(super) struct RawConfig {
     pub(super) pid: Option<Spanned<String>>,
     pub(super) max_requests: Option<Spanned<i64>>,
     pub(super) state_dir: Option<Spanned<String>>,
+    pub(super) control: Option<Spanned<String>>,
     pub(super) route: Option<Vec<RawRoute>>,
     pub(super) http: Option<RawHttp>,
     pub(super) app: Option<RawApp>,

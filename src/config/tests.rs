@@ -162,7 +162,7 @@ fn unknown_top_level_key_is_rejected_by_name_with_line() {
         err.to_string(),
         "conf/bicorn.toml:3:1: `wrokers`: unknown key (expected one of workers, listen, \
          timeout, shutdown_timeout, upgrade_timeout, user, group, pid, max_requests, \
-         state_dir, route, http, app, log, access_log)"
+         state_dir, control, route, http, app, log, access_log)"
     );
     assert_eq!(err.kind(), ErrorKind::UnknownKey);
 }
@@ -510,4 +510,50 @@ fn app_section_defaults_values_and_bounds() {
     assert_eq!(err.key(), "app.max_request_body");
     let err = error(&format!("[app]\nthread = 3\n{LISTEN}"));
     assert_eq!(err.kind(), ErrorKind::UnknownKey);
+}
+
+#[test]
+fn control_socket_is_off_by_default_and_resolves_against_config_dir() {
+    assert_eq!(parse(LISTEN).unwrap().control, None);
+    let config = Config::parse(
+        Path::new("/etc/bicorn/bicorn.toml"),
+        &format!("control = \"state/control.sock\"\n{LISTEN}"),
+    )
+    .unwrap();
+    assert_eq!(
+        config.control,
+        Some(PathBuf::from("/etc/bicorn/state/control.sock"))
+    );
+    let config = parse(&format!("control = \"/run/bicorn/control.sock\"\n{LISTEN}")).unwrap();
+    assert_eq!(
+        config.control,
+        Some(PathBuf::from("/run/bicorn/control.sock"))
+    );
+}
+
+#[test]
+fn empty_control_path_is_rejected() {
+    let err = error(&format!("control = \"\"\n{LISTEN}"));
+    assert_eq!(
+        err.to_string(),
+        "conf/bicorn.toml:1:11: `control`: must not be empty"
+    );
+}
+
+#[test]
+fn control_path_too_long_for_a_unix_socket_is_rejected_with_its_length() {
+    let long = format!("/run/{}", "d".repeat(120));
+    let err = error(&format!("control = \"{long}\"\n{LISTEN}"));
+    let text = err.to_string();
+    assert!(
+        text.starts_with("conf/bicorn.toml:1:11: `control`: unix socket path")
+            && text.ends_with("is 125 bytes long, more than 107"),
+        "{text}"
+    );
+}
+
+#[test]
+fn control_of_the_wrong_type_names_the_key() {
+    let err = error(&format!("control = 1\n{LISTEN}"));
+    assert!(err.to_string().contains("`control`"), "{err}");
 }

@@ -170,6 +170,20 @@ impl Slot<'_> {
     }
 }
 
+// Read accessors for the master's status answer (control socket). Kept in
+// a block of their own: the words are written elsewhere in this file.
+impl Slot<'_> {
+    /// Monotonic milliseconds when the master claimed the slot.
+    pub fn started_ms(&self) -> u64 {
+        self.words[STARTED_MS].load(Ordering::Relaxed)
+    }
+
+    /// Open connections of this slot's worker, as last reported.
+    pub fn connections(&self) -> u64 {
+        self.words[CONNECTIONS].load(Ordering::Relaxed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
