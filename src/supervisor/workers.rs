@@ -352,6 +352,7 @@ impl Supervisor {
             config,
             listeners: mine,
             slot: self.board.slot(slot),
+            board: &self.board,
             master_pipe: pipe,
             master,
             generation,

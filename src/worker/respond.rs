@@ -8,26 +8,46 @@
 //!
 //! Route headers of app routes are added by the connection when the app's
 //! reply comes back; an app route reaching here (no app runtime) is 404.
+//!
+//! A `status` route is answered from the scoreboard, which every worker
+//! can read (it is mapped before the fork): metrics and the status page
+//! from every slot in use, health from this worker's own state.
 
 use std::time::{Instant, SystemTime};
 
-use crate::app::{Fields, Reply, Request, StaticFiles, route_for};
-use crate::config::{Route, RouteTarget};
+use crate::app::reply::{FieldName, FieldValue};
+use crate::app::{Body, Fields, Reply, Request, StaticFiles, route_for};
+use crate::config::{Route, RouteTarget, StatusPage};
+use crate::supervisor::scoreboard::{Scoreboard, Snapshot, WorkerState};
+use crate::sys;
+
+use super::status;
 
 /// Routes and the static-file cache of one worker.
 #[derive(Debug)]
-pub(crate) struct Responder {
+pub(crate) struct Responder<'a> {
     identity: String,
     routes: Vec<Route>,
     files: StaticFiles,
+    /// The whole scoreboard, read by status routes.
+    board: &'a Scoreboard,
+    /// This worker's slot on it.
+    slot: usize,
 }
 
-impl Responder {
-    pub(crate) fn new(identity: String, routes: Vec<Route>) -> Self {
+impl<'a> Responder<'a> {
+    pub(crate) fn new(
+        identity: String,
+        routes: Vec<Route>,
+        board: &'a Scoreboard,
+        slot: usize,
+    ) -> Self {
         Self {
             identity,
             routes,
             files: StaticFiles::new(),
+            board,
+            slot,
         }
     }
 
@@ -67,6 +87,48 @@ impl Responder {
                     .serve(files, &route.headers, rel, &req, now, SystemTime::now())
             }
             RouteTarget::App(_) => Reply::text(404, "not found\n"),
+            RouteTarget::Status(page) => {
+                let mut reply = self.status(*page, method, rel);
+                reply.fields.extend(
+                    route
+                        .headers
+                        .iter()
+                        .map(|(n, v)| (FieldName::Owned(n.clone()), FieldValue::Owned(v.clone()))),
+                );
+                if route.headers.iter().all(|(n, _)| n != "cache-control") {
+                    reply = reply.with("cache-control", "no-store");
+                }
+                reply
+            }
+        }
+    }
+
+    /// A status route's answer to `method` for `rel` below its path
+    /// (only the path itself is answered).
+    fn status(&self, page: StatusPage, method: &[u8], rel: &[u8]) -> Reply {
+        if !(rel.is_empty() || rel == b"/") {
+            return Reply::text(404, "not found\n");
+        }
+        if method != b"GET" && method != b"HEAD" {
+            return Reply::text(405, "method not allowed\n").with("allow", "GET, HEAD");
+        }
+        let now_ms = sys::monotonic_ms();
+        let workers = || self.board.snapshots().collect::<Vec<Snapshot>>();
+        match page {
+            StatusPage::Health => match self.board.slot(self.slot).state() {
+                WorkerState::Ready => Reply::text(200, "ok\n"),
+                WorkerState::Booting | WorkerState::Draining => Reply::text(503, "draining\n"),
+            },
+            StatusPage::Metrics => Reply::new(
+                200,
+                Body::Owned(status::metrics(&workers(), now_ms).into_bytes()),
+            )
+            .with("content-type", status::METRICS_TYPE),
+            StatusPage::Page => Reply::new(
+                200,
+                Body::Owned(status::page(&workers(), now_ms, std::process::id()).into_bytes()),
+            )
+            .with("content-type", status::PAGE_TYPE),
         }
     }
 }
