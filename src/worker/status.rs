@@ -147,7 +147,7 @@ pub(crate) fn metrics(workers: &[Snapshot], now_ms: u64) -> String {
         &mut out,
         "bicorn_request_duration_seconds",
         "histogram",
-        "Time from a request's head to its response being queued, by protocol.",
+        "Seconds from reading a request to queuing its response, by protocol.",
     );
     for p in Protocol::ALL {
         let mut h = Histogram::default();
