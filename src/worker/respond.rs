@@ -132,3 +132,78 @@ impl<'a> Responder<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::NoFields;
+    use crate::config::{Route, RouteTarget, StatusPage};
+
+    fn responder(board: &Scoreboard, headers: Vec<(String, String)>) -> Responder<'_> {
+        let route = |path: &str, page| Route {
+            path: path.to_string(),
+            headers: headers.clone(),
+            target: RouteTarget::Status(page),
+        };
+        let routes = vec![
+            route("/-/metrics", StatusPage::Metrics),
+            route("/-/health", StatusPage::Health),
+            route("/-/status", StatusPage::Page),
+        ];
+        Responder::new("test".into(), routes, board, 0)
+    }
+
+    fn ask(r: &mut Responder<'_>, method: &str, target: &str) -> Reply {
+        let (m, t) = (method.as_bytes(), target.as_bytes());
+        r.respond(m, t, &NoFields, "HTTP/1.1", None, Instant::now())
+    }
+
+    #[test]
+    fn health_follows_the_workers_own_slot_state() {
+        let board = Scoreboard::new().unwrap();
+        board.slot(0).claim(1);
+        let mut r = responder(&board, Vec::new());
+        assert_eq!(ask(&mut r, "GET", "/-/health").status, 503, "booting");
+        board.slot(0).set_state(WorkerState::Ready);
+        let ok = ask(&mut r, "GET", "/-/health?probe=lb");
+        assert_eq!(ok.status, 200);
+        assert_eq!(ok.field("cache-control"), Some("no-store"));
+        board.slot(0).set_state(WorkerState::Draining);
+        assert_eq!(ask(&mut r, "HEAD", "/-/health").status, 503);
+    }
+
+    #[test]
+    fn status_routes_answer_get_and_head_on_their_own_path_only() {
+        let board = Scoreboard::new().unwrap();
+        board.slot(0).claim(1);
+        let mut r = responder(&board, Vec::new());
+        let m = ask(&mut r, "GET", "/-/metrics");
+        assert_eq!(m.status, 200);
+        assert_eq!(m.field("content-type"), Some(status::METRICS_TYPE));
+        assert_eq!(ask(&mut r, "GET", "/-/metrics/").status, 200);
+        assert_eq!(ask(&mut r, "GET", "/-/metrics/x").status, 404);
+        let post = ask(&mut r, "POST", "/-/status");
+        assert_eq!(post.status, 405);
+        assert_eq!(post.field("allow"), Some("GET, HEAD"));
+        assert_eq!(
+            ask(&mut r, "HEAD", "/-/status").field("content-type"),
+            Some(status::PAGE_TYPE)
+        );
+    }
+
+    #[test]
+    fn a_routes_own_cache_control_replaces_no_store() {
+        let board = Scoreboard::new().unwrap();
+        board.slot(0).claim(1);
+        let headers = vec![("cache-control".to_string(), "max-age=5".to_string())];
+        let mut r = responder(&board, headers);
+        let reply = ask(&mut r, "GET", "/-/status");
+        let cc: Vec<&str> = reply
+            .fields
+            .iter()
+            .filter(|(n, _)| n == "cache-control")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(cc, ["max-age=5"]);
+    }
+}
