@@ -6,7 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use bicorn::config::{
-    AccessLogDestination, AccessLogFormat, Config, HttpConfig, ListenAddress, Tls,
+    AccessLogDestination, AccessLogFormat, Config, HttpConfig, ListenAddress, RouteTarget,
+    StatusPage, Tls,
 };
 
 const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/conf/bicorn.toml");
@@ -52,6 +53,35 @@ fn shipped_http_section_states_the_defaults() {
         text.contains("\ntls_handshake_timeout = 10\n"),
         "tls_handshake_timeout is documented"
     );
+}
+
+/// The status routes ship enabled, which is safe only because every
+/// shipped listener is on loopback.
+#[test]
+fn shipped_config_serves_status_routes_on_loopback_only() {
+    let config = Config::load(Path::new(SHIPPED)).unwrap_or_else(|e| panic!("{e}"));
+    let status: Vec<(&str, StatusPage)> = config
+        .routes
+        .iter()
+        .filter_map(|r| match r.target {
+            RouteTarget::Status(page) => Some((r.path.as_str(), page)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("/-/metrics", StatusPage::Metrics),
+            ("/-/health", StatusPage::Health),
+            ("/-/status", StatusPage::Page),
+        ]
+    );
+    for l in &config.listeners {
+        match &l.address {
+            ListenAddress::Tcp(a) => assert!(a.ip().is_loopback(), "{a} is not loopback"),
+            other => panic!("unexpected listener {other:?}"),
+        }
+    }
 }
 
 #[test]

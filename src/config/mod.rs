@@ -44,7 +44,7 @@ pub use error::{ConfigError, ErrorKind};
 pub use http::HttpConfig;
 pub use listen::{CertKey, Listen, ListenAddress, MAX_LISTENERS, SELF_SIGNED, Tls};
 use raw::{RawConfig, RawLog, Seconds, Workers};
-pub use route::{FilesRoute, FollowSymlinks, Route, RouteTarget};
+pub use route::{FilesRoute, FollowSymlinks, Route, RouteTarget, StatusPage};
 
 /// Workers when `workers` is not set.
 const DEFAULT_WORKERS: usize = 2;
@@ -137,7 +137,7 @@ impl Config {
             .enumerate()
             .filter_map(|(i, r)| match &r.target {
                 RouteTarget::App(name) => Some((i, name.as_str())),
-                RouteTarget::Files(_) => None,
+                RouteTarget::Files(_) | RouteTarget::Status(_) => None,
             })
     }
 

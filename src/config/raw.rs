@@ -42,6 +42,7 @@ pub(super) struct RawRoute {
     pub(super) path: Spanned<String>,
     pub(super) root: Option<Spanned<String>>,
     pub(super) app: Option<Spanned<String>>,
+    pub(super) status: Option<Spanned<String>>,
     pub(super) headers: Option<RawHeaders>,
     pub(super) listing: Option<Spanned<bool>>,
     pub(super) dotfiles: Option<Spanned<bool>>,

@@ -361,6 +361,7 @@ impl Supervisor {
             config,
             listeners: mine,
             slot: self.board.slot(slot),
+            board: &self.board,
             master_pipe: pipe,
             master,
             generation,

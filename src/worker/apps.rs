@@ -69,7 +69,7 @@ impl AppRuntime {
             .iter()
             .map(|r| match &r.target {
                 RouteTarget::App(name) => apps.get(name).cloned(),
-                RouteTarget::Files(_) => None,
+                RouteTarget::Files(_) | RouteTarget::Status(_) => None,
             })
             .collect();
         Ok(Some(Self {

@@ -23,9 +23,12 @@ use super::body::{CHUNK, FileSource};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
 use super::respond::Responder;
+use super::tally::Tally;
 use crate::app::access_log::{AccessLog, Protocol, Remote};
 use crate::app::api::{App, Polled, ReplyKey, StreamItem, StreamReceiver};
 use crate::app::{Body, Fields, Reply};
+use crate::supervisor::scoreboard::{self, Scoreboard};
+use std::collections::HashMap;
 
 /// How long the read side is drained after the final response.
 const LINGER: Duration = Duration::from_secs(2);
@@ -44,8 +47,8 @@ pub(crate) const READ_BUDGET: usize = 256 * 1024;
 
 /// Per-worker state shared by its connections.
 #[derive(Debug)]
-pub(crate) struct Context {
-    pub(crate) responder: Responder,
+pub(crate) struct Context<'a> {
+    pub(crate) responder: Responder<'a>,
     /// Handler threads and app routes, when the config has app routes.
     pub(crate) apps: Option<AppRuntime>,
     /// The token of the connection being served (where app replies go).
@@ -55,23 +58,37 @@ pub(crate) struct Context {
     /// The worker's [http] limits and deadlines.
     pub(crate) http: HttpConfig,
     pub(crate) date: h1::DateCache,
+    /// Counts for the scoreboard, published once per loop turn.
+    pub(crate) tally: Tally,
+    /// When each request handed to an app arrived, and over what, until
+    /// its reply comes back (for the duration histogram).
+    pub(crate) app_started: HashMap<ReplyKey, (Instant, scoreboard::Protocol)>,
     hang: bool,
 }
 
-impl Context {
+impl<'a> Context<'a> {
     pub(crate) fn new(
         pid: u32,
         generation: u32,
         routes: Vec<crate::config::Route>,
         http: HttpConfig,
+        board: &'a Scoreboard,
+        slot: usize,
     ) -> Self {
         Self {
             http,
-            responder: Responder::new(format!("pid={pid} generation={generation}"), routes),
+            responder: Responder::new(
+                format!("pid={pid} generation={generation}"),
+                routes,
+                board,
+                slot,
+            ),
             apps: None,
             current: 0,
             access_log: None,
             date: h1::DateCache::new(SystemTime::now()),
+            tally: Tally::default(),
+            app_started: HashMap::new(),
             hang: false,
         }
     }
@@ -95,13 +112,20 @@ impl Context {
 
     /// Hand a request to its app; the reply comes back for `stream` of
     /// the current connection.
-    pub(crate) fn submit(&self, stream: u32, app: Arc<dyn App>, req: AppRequest) {
+    pub(crate) fn submit(&mut self, stream: u32, app: Arc<dyn App>, req: AppRequest) {
         if let Some(rt) = &self.apps {
             let key = ReplyKey {
                 conn: self.current,
                 stream,
             };
             rt.submit(key, app, req);
+            // HTTP/2 stream ids are odd; 0 stands for HTTP/1.1.
+            let protocol = if stream == 0 {
+                scoreboard::Protocol::Http1
+            } else {
+                scoreboard::Protocol::Http2
+            };
+            self.app_started.insert(key, (Instant::now(), protocol));
         }
     }
 
@@ -645,6 +669,7 @@ impl Conn {
                                         now,
                                     )
                                 };
+                                ctx.tally.response(scoreboard::Protocol::Http1, req.started);
                                 let date = ctx.date.get(SystemTime::now());
                                 self.body = encode_reply(
                                     &reply,
@@ -682,6 +707,8 @@ impl Conn {
                 }
                 Err(e) => {
                     log::debug!("bad request: {e}");
+                    let started = self.request.as_ref().map_or(now, |r| r.started);
+                    ctx.tally.response(scoreboard::Protocol::Http1, started);
                     h1::error_response(&e, ctx.date.get(SystemTime::now()), &mut self.wbuf);
                     if let Some(log) = &mut ctx.access_log {
                         // The request line may be unreadable: logged as "-".

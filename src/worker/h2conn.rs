@@ -182,6 +182,15 @@ impl H2Conn {
         self.closed
     }
 
+    /// Open streams and defence trips, for the scoreboard.
+    pub(crate) fn seen(&self) -> super::tally::Seen {
+        super::tally::Seen {
+            protocol: Some(crate::supervisor::scoreboard::Protocol::Http2),
+            streams: self.conn.open_streams() as u64,
+            defences: self.conn.counters(),
+        }
+    }
+
     /// The worker drains: double GOAWAY, then finish open streams.
     pub(crate) fn begin_drain(&mut self, now: Instant) {
         if !self.draining {
@@ -720,6 +729,8 @@ impl H2Conn {
         now: Instant,
     ) -> (u16, u64) {
         ctx.request_hang(p.hang);
+        ctx.tally
+            .response(crate::supervisor::scoreboard::Protocol::Http2, now);
         let received = p.post.then_some(p.received);
         let reply = ctx
             .responder

@@ -97,29 +97,37 @@ impl std::os::fd::AsFd for Socket {
     }
 }
 
+/// Every client octet passes here (TLS records included), so the
+/// worker's byte counters are kept here (`tally::count_in` / `count_out`).
 impl Read for Socket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
+        let n = match self {
             Socket::Tcp(s) => s.read(buf),
             Socket::Unix(s) => s.read(buf),
-        }
+        }?;
+        super::tally::count_in(n);
+        Ok(n)
     }
 }
 
 impl Write for Socket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
+        let n = match self {
             Socket::Tcp(s) => s.write(buf),
             Socket::Unix(s) => s.write(buf),
-        }
+        }?;
+        super::tally::count_out(n);
+        Ok(n)
     }
 
     /// rustls hands its queued records over as several slices.
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self {
+        let n = match self {
             Socket::Tcp(s) => s.write_vectored(bufs),
             Socket::Unix(s) => s.write_vectored(bufs),
-        }
+        }?;
+        super::tally::count_out(n);
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {

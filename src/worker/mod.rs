@@ -36,6 +36,8 @@ mod fault;
 mod h2conn;
 mod listener;
 mod respond;
+mod status;
+mod tally;
 mod tls;
 
 use std::cmp::Reverse;
@@ -50,13 +52,14 @@ use mio::{Events, Interest, Poll, Token};
 use nix::unistd::Pid;
 
 use crate::config::{Config, Listen};
-use crate::supervisor::scoreboard::{Slot, WorkerState};
+use crate::supervisor::scoreboard::{Scoreboard, Slot, WorkerState};
 use crate::sys;
 
 use crate::app::api::{Completion, WorkerInfo};
 use client::Client;
 use fault::Fault;
 use listener::Acceptor;
+use tally::Seen;
 
 const SIGNAL: Token = Token(0);
 /// App handler threads report here (connection tokens never reach it).
@@ -85,6 +88,8 @@ pub struct WorkerSetup<'a> {
     pub listeners: Vec<(Listen, OwnedFd, Option<Arc<rustls::ServerConfig>>)>,
     /// Its scoreboard slot.
     pub slot: Slot<'a>,
+    /// The whole scoreboard, which the status routes read.
+    pub board: &'a Scoreboard,
     /// Write end of the master's wake-up pipe: a byte there makes the
     /// master look at the scoreboard (ready, draining).
     pub master_pipe: OwnedFd,
@@ -113,6 +118,8 @@ pub fn run(setup: WorkerSetup<'_>) -> i32 {
 struct Table {
     entries: Vec<Option<(u32, Client)>>,
     tags: Vec<u32>,
+    /// What each connection last contributed to the scoreboard's gauges.
+    seen: Vec<Seen>,
     free: Vec<usize>,
     live: usize,
 }
@@ -131,12 +138,19 @@ impl Table {
         let index = self.free.pop().unwrap_or_else(|| {
             self.entries.push(None);
             self.tags.push(0);
+            self.seen.push(Seen::default());
             self.entries.len() - 1
         });
+        self.seen[index] = Seen::default();
         let tag = self.tags[index];
         self.entries[index] = Some((tag, conn));
         self.live += 1;
         (Self::token(index, tag), index)
+    }
+
+    /// What the connection at `token` last contributed.
+    fn seen_mut(&mut self, token: Token) -> Option<&mut Seen> {
+        self.seen.get_mut(Self::index(token).0)
     }
 
     fn get(&mut self, token: Token) -> Option<&mut Client> {
@@ -213,7 +227,7 @@ struct Worker<'a> {
     max_requests: u64,
     drain: Option<Instant>,
     fault: Fault,
-    ctx: conn::Context,
+    ctx: conn::Context<'a>,
 }
 
 impl std::fmt::Debug for Worker<'_> {
@@ -251,6 +265,8 @@ impl<'a> Worker<'a> {
                 setup.generation,
                 setup.config.routes.clone(),
                 setup.config.http,
+                setup.board,
+                setup.slot.index(),
             ),
             config: setup.config,
             poll,
@@ -304,6 +320,9 @@ impl<'a> Worker<'a> {
         loop {
             let now = Instant::now();
             self.slot.tick(sys::monotonic_ms());
+            self.ctx
+                .tally
+                .publish(&self.slot, self.requests, self.conns.live as u64);
             self.fire_deadlines(now);
             if let Some(log) = &mut self.ctx.access_log {
                 log.on_deadline(now);
@@ -538,7 +557,6 @@ impl<'a> Worker<'a> {
                         self.conns.remove(token);
                         continue;
                     }
-                    self.slot.set_connections(self.conns.live as u64);
                     self.after_io(token, now);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -589,6 +607,9 @@ impl<'a> Worker<'a> {
                     stream,
                     head_only,
                 } => {
+                    if let Some((started, protocol)) = self.ctx.app_started.remove(&key) {
+                        self.ctx.tally.response(protocol, started);
+                    }
                     let date = self.ctx.date.get(std::time::SystemTime::now()).to_vec();
                     if let Some(client) = self.conns.get(Token(key.conn)) {
                         let log = self.ctx.access_log.as_mut();
@@ -622,7 +643,6 @@ impl<'a> Worker<'a> {
         }
         if served > 0 {
             self.requests += served;
-            self.slot.set_requests(self.requests);
             if self.fault == Fault::HangOnPath && self.ctx.hang_requested() {
                 log::warn!("worker hanging on purpose (test fault hang-on-path)");
                 fault::hang();
@@ -648,7 +668,13 @@ impl<'a> Worker<'a> {
         let Some(conn) = self.conns.get(token) else {
             return;
         };
-        if conn.is_closed() {
+        let (seen, closed) = (conn.seen(), conn.is_closed());
+        if let Some(last) = self.conns.seen_mut(token) {
+            self.ctx.tally.shift(last, &seen);
+            *last = seen;
+        }
+        if closed {
+            self.ctx.tally.shift(&seen, &Seen::default());
             if let Some(mut conn) = self.conns.remove(token) {
                 let _ = self.poll.registry().deregister(conn.source_mut());
             }
@@ -662,9 +688,11 @@ impl<'a> Worker<'a> {
                     log::error!("cannot resume accepting: {e}");
                 }
             }
-            self.slot.set_connections(self.conns.live as u64);
             return;
         }
+        let Some(conn) = self.conns.get(token) else {
+            return;
+        };
         if let Some(deadline) = conn.take_new_deadline() {
             self.deadlines.push(Reverse((deadline, token)));
         }
