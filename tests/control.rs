@@ -93,6 +93,7 @@ fn status_json_after_start_shows_the_master_and_every_ready_worker() {
             "heartbeat_age_s",
             "requests",
             "connections",
+            "streams",
         ] {
             assert!(w[key].is_number(), "{key} in {w}");
         }
@@ -117,6 +118,7 @@ fn status_table_names_the_master_and_one_row_per_worker() {
         "HEARTBEAT",
         "REQUESTS",
         "CONNS",
+        "STREAMS",
         "RESTARTS",
     ] {
         assert!(header.contains(column), "{header}");
@@ -465,4 +467,32 @@ fn control_socket_survives_hup_and_follows_a_changed_path() {
     assert!(!sock.exists(), "the old socket file is removed");
     let doc = status(&s.dir.join("other.sock"));
     assert_eq!(doc["master"]["generation"], 3);
+}
+
+#[test]
+fn status_shows_a_position_held_back_by_crash_loop_backoff() {
+    let s = Server::builder(&support::config(1, CONTROL))
+        .env("BICORN_TEST_FAULT", "crash-at-start")
+        .no_wait()
+        .start();
+    let sock = socket(&s);
+    let mut doc = Value::Null;
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            if !sock.exists() {
+                return false;
+            }
+            doc = status(&sock);
+            doc["master"]["backoff"]
+                .as_array()
+                .is_some_and(|b| b.first().is_some_and(|p| p["failures"].as_u64() >= Some(2)))
+        }),
+        "{doc:#}\n{}",
+        s.log.text()
+    );
+    let b = &doc["master"]["backoff"][0];
+    assert_eq!(b["position"], 0);
+    let (code, out, _) = bicorn(&["status", "--control", sock.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(out.contains("backoff: position 0 failed"), "{out}");
 }

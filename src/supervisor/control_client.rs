@@ -193,6 +193,14 @@ pub fn render_status(doc: &Value) -> String {
             text(field(last, "message"))
         ));
     }
+    for b in field(m, "backoff").as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "backoff: position {} failed {} times at start; next spawn in {}s\n",
+            text(field(b, "position")),
+            text(field(b, "failures")),
+            text(field(b, "next_spawn_in_s")),
+        ));
+    }
     let header = [
         "SLOT",
         "PID",
@@ -202,6 +210,7 @@ pub fn render_status(doc: &Value) -> String {
         "HEARTBEAT",
         "REQUESTS",
         "CONNS",
+        "STREAMS",
         "RESTARTS",
         "LAST EXIT",
     ];
@@ -216,6 +225,7 @@ pub fn render_status(doc: &Value) -> String {
             format!("{}s", text(field(w, "heartbeat_age_s"))),
             text(field(w, "requests")),
             text(field(w, "connections")),
+            text(field(w, "streams")),
             text(field(w, "restarts")),
             text(field(w, "last_exit")),
         ]);

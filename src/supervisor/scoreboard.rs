@@ -445,7 +445,6 @@ impl Slot<'_> {
     pub fn started_ms(&self) -> u64 {
         self.words[STARTED_MS].load(Ordering::Relaxed)
     }
-
 }
 
 #[cfg(test)]

@@ -218,11 +218,31 @@ impl Supervisor {
                     "heartbeat_age_s": seconds(Duration::from_millis(now_ms.saturating_sub(slot.heartbeat_ms()))),
                     "requests": slot.requests(),
                     "connections": slot.connections(),
+                    "streams": slot.snapshot().map_or(0, |s| s.gauges.h2_streams),
                     "restarts": past.restarts,
                     "last_exit": past.last_exit.map(|e| e.to_string()),
                 })
             })
             .collect();
+        // Positions of the serving generation held back by crash-loop
+        // backoff (their worker died before it became ready).
+        let backoff: Vec<Value> = self
+            .backoff
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.failures() > 0)
+            .map(|(position, b)| {
+                json!({
+                    "position": position,
+                    "failures": b.failures(),
+                    "next_spawn_in_s": b
+                        .waiting_until()
+                        .map(|t| seconds(t.saturating_duration_since(now))),
+                })
+            })
+            .collect();
+        let mut master = master;
+        master["backoff"] = Value::Array(backoff);
         json!({ "master": master, "workers": workers })
     }
 }
