@@ -36,6 +36,29 @@ impl App for Hello {
                 text(format!("slept {ms} ms (worker pid={pid} )\n"))
             }
             "/panic" => panic!("the /panic route panics on purpose"),
+            "/trailers" => {
+                // Echo the request's trailers back as response trailers,
+                // after a body streamed in two chunks.
+                let echoed: Vec<(String, String)> = req
+                    .body()
+                    .trailers()
+                    .into_iter()
+                    .flatten()
+                    .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
+                    .collect();
+                Response::builder()
+                    .header("content-type", "text/plain; charset=utf-8")
+                    .body(ResponseBody::stream(move |w| {
+                        w.send("first chunk\n")?;
+                        w.send("second chunk\n")?;
+                        for (n, v) in &echoed {
+                            w.trailer(&format!("echo-{n}"), v);
+                        }
+                        w.trailer("x-chunks", "2");
+                        Ok(())
+                    }))
+                    .expect("valid response")
+            }
             "/source" => {
                 match std::fs::File::open(concat!(env!("CARGO_MANIFEST_DIR"), "/", file!())) {
                     Ok(f) => Response::builder()

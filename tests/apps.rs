@@ -332,3 +332,55 @@ fn app_replies_are_access_logged_with_their_status_and_bytes() {
         assert_eq!(lines[2]["status"], 200);
     }
 }
+
+#[test]
+fn trailers_go_both_ways_over_http2_and_close_a_chunked_http11_body() {
+    let (dir, config) = config("hello", 2);
+    let s = Server::builder(&config)
+        .dir(dir)
+        .bin(example("hello"))
+        .start();
+    let addr = s.addr.clone();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let (mut client, conn) = h2::client::handshake(tcp).await.unwrap();
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        let req = bicorn::http::Request::post("/trailers").body(()).unwrap();
+        let (resp, mut send) = client.send_request(req, false).unwrap();
+        send.send_data(bytes::Bytes::from_static(b"request body"), false)
+            .unwrap();
+        let mut trailers = bicorn::http::HeaderMap::new();
+        trailers.insert("x-check", "42".parse().unwrap());
+        send.send_trailers(trailers).unwrap();
+        let resp = resp.await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let mut body = resp.into_body();
+        let mut got = Vec::new();
+        while let Some(chunk) = body.data().await {
+            let chunk = chunk.unwrap();
+            let _ = body.flow_control().release_capacity(chunk.len());
+            got.extend_from_slice(&chunk);
+        }
+        assert_eq!(got, b"first chunk\nsecond chunk\n");
+        let t = body.trailers().await.unwrap().expect("response trailers");
+        assert_eq!(t["echo-x-check"], "42");
+        assert_eq!(t["x-chunks"], "2");
+    });
+    // HTTP/1.1: chunked, ended by the last chunk with the trailer fields.
+    let mut c = TcpStream::connect(&s.addr).unwrap();
+    c.write_all(b"GET /trailers HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    c.read_to_string(&mut text).unwrap();
+    assert!(text.contains("transfer-encoding: chunked\r\n"), "{text}");
+    assert!(
+        text.ends_with("0\r\nx-chunks: 2\r\n\r\n"),
+        "chunked end with trailers: {text:?}"
+    );
+}
