@@ -12,7 +12,9 @@
 //! - [`supervisor`]: the master. Binds or adopts the listening sockets,
 //!   forks workers, supervises them (heartbeat, backoff), and turns signals
 //!   into operations: reload (HUP), binary upgrade (USR2), graceful and fast
-//!   stop, worker count. Talks to systemd. Never parses HTTP.
+//!   stop, worker count, also asked for over its control socket (and
+//!   the `bicorn status|reload|...` client for it). Talks to systemd.
+//!   Never parses HTTP.
 //! - [`worker`]: one process, one mio event loop; accepts on the shared
 //!   sockets and drives connections. Never parses a frame itself.
 //! - [`h1`]: the sans-I/O HTTP/1.1 codec (bytes in, events out; time is a
@@ -24,13 +26,15 @@
 //! - [`tls`]: TLS settings the master loads for each TLS listener (rustls
 //!   with the ring provider: certificates, SNI, ALPN, resumption, the
 //!   generated self-signed certificate); workers get them ready-made.
-//! - [`app`]: what answers requests (static files, the reply type),
+//! - [`app`]: what answers requests (routing, static files, the reply type),
 //!   in HTTP terms only; the worker carries replies over either protocol.
 //! - [`config`]: the TOML file, as a serde mirror and a validated `Config`.
 //! - [`logging`]: the process-wide logger and log-file reopening.
 //! - [`sys`]: thin wrappers over the Unix calls that need `unsafe`.
 
 pub mod app;
+/// The `http` crate, whose `Request` and `Response` the App API speaks.
+pub use http;
 pub mod config;
 pub mod h1;
 pub mod h2;

@@ -5,9 +5,11 @@
 //! so panics and anything else written to stderr land there too. USR1
 //! reopens it: a new open of the same path (after logrotate renamed the old
 //! file) `dup2`ed over stderr. The level is changed at run time with
-//! `log::set_max_level`, so a HUP can change it.
+//! `log::set_max_level`, so a HUP can change it. [`open_log_file`] is
+//! shared with the access log (`app::access_log`), which reopens its own
+//! file the same way.
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -40,13 +42,21 @@ pub fn set_level(level: LevelFilter) {
     log::set_max_level(level);
 }
 
-/// Point stderr at `path` (append, created 0640 if missing). Called at start
-/// and on USR1; on failure stderr is left as it was.
+/// Point stderr at `path` (see [`open_log_file`]). Called at start and on
+/// USR1; on failure stderr is left as it was.
+pub fn redirect_stderr(path: &Path, owner: Option<(u32, u32)>) -> io::Result<()> {
+    let file = open_log_file(path, owner)?;
+    nix::unistd::dup2_stderr(&file)?;
+    Ok(())
+}
+
+/// Open a log file for appending, creating it 0640 if missing. Shared by
+/// the server log and the access log.
 ///
 /// `owner` (uid, gid): the master, running as root with workers that drop
 /// privileges, hands the file to the workers' user so that they can reopen
 /// it themselves after logrotate renames it.
-pub fn redirect_stderr(path: &Path, owner: Option<(u32, u32)>) -> io::Result<()> {
+pub fn open_log_file(path: &Path, owner: Option<(u32, u32)>) -> io::Result<File> {
     let file = OpenOptions::new()
         .create(true)
         .append(true)
@@ -59,8 +69,7 @@ pub fn redirect_stderr(path: &Path, owner: Option<(u32, u32)>) -> io::Result<()>
             Some(nix::unistd::Gid::from_raw(gid)),
         )?;
     }
-    nix::unistd::dup2_stderr(&file)?;
-    Ok(())
+    Ok(file)
 }
 
 /// The owner a root master gives the log file: the workers' user and

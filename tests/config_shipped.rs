@@ -5,7 +5,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use bicorn::config::{Config, HttpConfig, ListenAddress, Tls};
+use bicorn::config::{
+    AccessLogDestination, AccessLogFormat, Config, HttpConfig, ListenAddress, RouteTarget,
+    StatusPage, Tls,
+};
 
 const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/conf/bicorn.toml");
 const CERT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cert.pem");
@@ -52,6 +55,35 @@ fn shipped_http_section_states_the_defaults() {
     );
 }
 
+/// The status routes ship enabled, which is safe only because every
+/// shipped listener is on loopback.
+#[test]
+fn shipped_config_serves_status_routes_on_loopback_only() {
+    let config = Config::load(Path::new(SHIPPED)).unwrap_or_else(|e| panic!("{e}"));
+    let status: Vec<(&str, StatusPage)> = config
+        .routes
+        .iter()
+        .filter_map(|r| match r.target {
+            RouteTarget::Status(page) => Some((r.path.as_str(), page)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("/-/metrics", StatusPage::Metrics),
+            ("/-/health", StatusPage::Health),
+            ("/-/status", StatusPage::Page),
+        ]
+    );
+    for l in &config.listeners {
+        match &l.address {
+            ListenAddress::Tcp(a) => assert!(a.ip().is_loopback(), "{a} is not loopback"),
+            other => panic!("unexpected listener {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn shipped_config_drops_no_privileges_and_writes_only_its_state_beside_itself() {
     let config = Config::load(Path::new(SHIPPED)).unwrap_or_else(|e| panic!("{e}"));
@@ -62,6 +94,17 @@ fn shipped_config_drops_no_privileges_and_writes_only_its_state_beside_itself() 
     assert_eq!(config.log.file, None);
     let conf = Path::new(SHIPPED).parent().unwrap();
     assert_eq!(config.state_dir, conf.join("state"));
+    assert_eq!(config.control, Some(conf.join("state/control.sock")));
+}
+
+#[test]
+fn shipped_config_logs_requests_to_stdout_in_combined_format() {
+    let config = Config::load(Path::new(SHIPPED)).unwrap_or_else(|e| panic!("{e}"));
+    let access = &config.access_log;
+    assert_eq!(access.destination, AccessLogDestination::Stdout);
+    assert_eq!(access.format, AccessLogFormat::Combined);
+    assert_eq!(access.flush_interval, Duration::from_secs(1));
+    assert_eq!(access.buffer, 65_536);
 }
 
 /// Each commented example, uncommented on its own, must still be a valid

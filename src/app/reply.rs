@@ -75,8 +75,8 @@ pub struct FileRange {
 /// A response body.
 #[derive(Debug, Clone)]
 pub enum Body {
-    /// No octets (304, 204, a HEAD's real answer is still the GET's
-    /// length: see [`Reply::head_only`]).
+    /// No octets (304, 204). A HEAD's reply is not `Empty`: it carries
+    /// the GET's body, which is not sent (see [`Reply::body`]).
     Empty,
     /// Octets made for this response (an error page, a listing).
     Owned(Vec<u8>),

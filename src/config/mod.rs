@@ -9,15 +9,18 @@
 //! at its key, rather than when a worker first needs it. A `Config` that
 //! exists is therefore usable as it stands.
 //!
-//! Relative paths (`pid`, `log.file`, TLS files, `state_dir`, unix socket
-//! paths) are resolved against the directory holding the config file and
-//! made absolute, so the server's working directory does not matter.
+//! Relative paths (`pid`, `log.file`, `access_log.destination`, TLS
+//! files, `state_dir`, unix socket paths) are resolved against the
+//! directory holding the config file and made absolute, so the server's
+//! working directory does not matter.
 //!
 //! Every error is a [`ConfigError`] naming file, line, column and the
 //! dotted key path (`listen[1].backlog`). What the keys mean, and their
 //! defaults, is documented in `conf/bicorn.toml`. This module does not
 //! bind sockets, drop privileges or set up logging; the supervisor does.
 
+mod access_log;
+mod app;
 mod error;
 mod http;
 mod listen;
@@ -35,11 +38,13 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+pub use access_log::{AccessLogConfig, AccessLogDestination, AccessLogFormat};
+pub use app::AppConfig;
 pub use error::{ConfigError, ErrorKind};
 pub use http::HttpConfig;
 pub use listen::{CertKey, Listen, ListenAddress, MAX_LISTENERS, SELF_SIGNED, Tls};
 use raw::{RawConfig, RawLog, Seconds, Workers};
-pub use route::{FilesRoute, FollowSymlinks, Route, RouteTarget};
+pub use route::{FilesRoute, FollowSymlinks, Route, RouteTarget, StatusPage};
 
 /// Workers when `workers` is not set.
 const DEFAULT_WORKERS: usize = 2;
@@ -54,6 +59,8 @@ const DEFAULT_UPGRADE_TIMEOUT: Duration = Duration::from_secs(60);
 const MIN_HEARTBEAT_TIMEOUT: f64 = 1.0;
 /// Default `state_dir`, relative to the config file's directory.
 const DEFAULT_STATE_DIR: &str = "state";
+/// Longest unix socket path (`sun_path` is 108 bytes with its NUL).
+const MAX_UNIX_PATH: usize = 107;
 /// Longest accepted timeout: one day.
 const MAX_SECONDS: f64 = 86_400.0;
 
@@ -84,11 +91,18 @@ pub struct Config {
     /// Where the master keeps files it makes itself (the self-signed
     /// certificate); absolute. Created when first needed.
     pub state_dir: PathBuf,
+    /// The master's control socket (`bicorn status`, `bicorn reload`, ...);
+    /// absolute. `None`: no control socket.
+    pub control: Option<PathBuf>,
     /// `[[route]]` tables, in file order.
     pub routes: Vec<Route>,
     pub http: HttpConfig,
+    /// How app handlers run.
+    pub app: AppConfig,
     /// Logging.
     pub log: LogConfig,
+    /// The `[access_log]` table.
+    pub access_log: AccessLogConfig,
 }
 
 /// A user from the user database.
@@ -116,6 +130,17 @@ pub struct LogConfig {
 }
 
 impl Config {
+    /// The `app = "name"` routes: (index in the file, app name).
+    pub fn app_routes(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.routes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match &r.target {
+                RouteTarget::App(name) => Some((i, name.as_str())),
+                RouteTarget::Files(_) | RouteTarget::Status(_) => None,
+            })
+    }
+
     /// Reads and validates the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = fs::read_to_string(path).map_err(|e| ConfigError::unreadable(path, &e))?;
@@ -191,9 +216,16 @@ impl<'a> Checker<'a> {
                 Some(dir) => self.path(dir, "state_dir")?,
                 None => self.resolve(Path::new(DEFAULT_STATE_DIR)),
             },
+            control: raw
+                .control
+                .as_ref()
+                .map(|path| self.control(path))
+                .transpose()?,
             routes: self.routes(raw.route)?,
             http: self.http(raw.http)?,
+            app: self.app(raw.app)?,
             log: self.log(raw.log)?,
+            access_log: self.access_log(raw.access_log)?,
         })
     }
 
@@ -332,6 +364,24 @@ impl<'a> Checker<'a> {
             .map(|file| self.path(file, "log.file"))
             .transpose()?;
         Ok(LogConfig { level, file })
+    }
+
+    /// The control socket's path: non-empty, resolved, and short enough
+    /// for a unix socket address (`sun_path` holds 107 bytes and a NUL).
+    fn control(&self, raw: &Spanned<String>) -> Result<PathBuf, ConfigError> {
+        let path = self.path(raw, "control")?;
+        let len = path.as_os_str().len();
+        if len > MAX_UNIX_PATH {
+            return Err(self.invalid(
+                raw.span(),
+                "control",
+                format!(
+                    "unix socket path `{}` is {len} bytes long, more than {MAX_UNIX_PATH}",
+                    path.display()
+                ),
+            ));
+        }
+        Ok(path)
     }
 
     /// A non-empty path, resolved against the config file's directory.

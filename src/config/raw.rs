@@ -26,9 +26,12 @@ pub(super) struct RawConfig {
     pub(super) pid: Option<Spanned<String>>,
     pub(super) max_requests: Option<Spanned<i64>>,
     pub(super) state_dir: Option<Spanned<String>>,
+    pub(super) control: Option<Spanned<String>>,
     pub(super) route: Option<Vec<RawRoute>>,
     pub(super) http: Option<RawHttp>,
+    pub(super) app: Option<RawApp>,
     pub(super) log: Option<RawLog>,
+    pub(super) access_log: Option<RawAccessLog>,
 }
 
 /// One `[[route]]` table. `root` and `app` are both optional here; that
@@ -39,6 +42,7 @@ pub(super) struct RawRoute {
     pub(super) path: Spanned<String>,
     pub(super) root: Option<Spanned<String>>,
     pub(super) app: Option<Spanned<String>>,
+    pub(super) status: Option<Spanned<String>>,
     pub(super) headers: Option<RawHeaders>,
     pub(super) listing: Option<Spanned<bool>>,
     pub(super) dotfiles: Option<Spanned<bool>>,
@@ -107,6 +111,14 @@ pub(super) struct RawCertKey {
     pub(super) key: Spanned<String>,
 }
 
+/// The `[app]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawApp {
+    pub(super) threads: Option<Spanned<i64>>,
+    pub(super) max_request_body: Option<Spanned<i64>>,
+}
+
 /// The `[http]` table.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -157,6 +169,16 @@ impl<'de> Deserialize<'de> for RawTls {
 pub(super) struct RawLog {
     pub(super) level: Option<Spanned<String>>,
     pub(super) file: Option<Spanned<String>>,
+}
+
+/// The `[access_log]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAccessLog {
+    pub(super) destination: Option<Spanned<String>>,
+    pub(super) format: Option<Spanned<String>>,
+    pub(super) flush_interval: Option<Spanned<Seconds>>,
+    pub(super) buffer: Option<Spanned<i64>>,
 }
 
 /// `workers = 4` or `workers = "auto"`. The count is range-checked later,

@@ -1,9 +1,10 @@
 //! `[[route]]` tables: which URL path prefix is answered by what. A route
-//! either serves the files under a directory (`root`, with the options of
-//! [`FilesRoute`]) or hands requests to an application registered by the
+//! serves the files under a directory (`root`, with the options of
+//! [`FilesRoute`]), hands requests to an application registered by the
 //! program embedding bicorn (`app`, recorded here by name only: the
-//! registry of apps is not config's business). Either kind may add
-//! response fields (`headers`) to everything it answers.
+//! registry of apps is not config's business), or answers with the
+//! server's own state (`status`: metrics, health or a status page). Any
+//! kind may add response fields (`headers`) to everything it answers.
 //!
 //! This module checks the keys and builds [`Route`]; it does not match
 //! request paths to routes (`crate::app::routing` does) or read files
@@ -40,6 +41,35 @@ pub enum RouteTarget {
     /// embeds bicorn (`app = "name"`): a non-empty identifier of ASCII
     /// letters, digits, `_` and `-`, not starting with a digit or `-`.
     App(String),
+    /// The server's own state (`status = "..."`), from the scoreboard.
+    Status(StatusPage),
+}
+
+/// What a `status` route answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusPage {
+    /// `"metrics"`: Prometheus text exposition of every live worker's
+    /// counters.
+    Metrics,
+    /// `"health"`: 200 `ok` while the answering worker accepts
+    /// connections, 503 while it drains (for load balancers).
+    Health,
+    /// `"page"`: a small HTML table of the workers, refreshed every 2 s.
+    Page,
+}
+
+impl StatusPage {
+    /// The words `status` accepts.
+    const WORDS: &'static str = "\"metrics\", \"health\" or \"page\"";
+
+    fn from_word(word: &str) -> Option<StatusPage> {
+        match word {
+            "metrics" => Some(StatusPage::Metrics),
+            "health" => Some(StatusPage::Health),
+            "page" => Some(StatusPage::Page),
+            _ => None,
+        }
+    }
 }
 
 /// A `root = "dir"` route and its options.
@@ -135,27 +165,50 @@ impl Checker<'_> {
         Ok(Route {
             path: r.path.get_ref().clone(),
             headers,
-            target: match (&r.root, &r.app) {
-                (Some(root), None) => RouteTarget::Files(self.files_route(root, &r, &key)?),
-                (None, Some(app)) => {
-                    self.no_files_options(&r, &key)?;
-                    RouteTarget::App(self.app_name(app, &key)?)
-                }
-                (Some(_), Some(app)) => {
-                    return Err(self.invalid(
-                        app.span(),
-                        &format!("{key}.app"),
-                        "a route has `root` (static files) or `app`, not both",
-                    ));
-                }
-                (None, None) => {
-                    return Err(self.invalid(
-                        r.path.span(),
-                        &key,
-                        "needs `root = \"dir\"` (static files) or `app = \"name\"`",
-                    ));
-                }
-            },
+            target: self.route_target(&r, &key)?,
+        })
+    }
+
+    /// Exactly one of `root`, `app` and `status`.
+    fn route_target(&self, r: &RawRoute, key: &str) -> Result<RouteTarget, ConfigError> {
+        let named = [("root", &r.root), ("app", &r.app), ("status", &r.status)];
+        let mut given = named
+            .iter()
+            .filter_map(|(name, v)| v.as_ref().map(|v| (*name, v)));
+        if let (Some((first, _)), Some((second, v))) = (given.next(), given.next()) {
+            return Err(self.invalid(
+                v.span(),
+                &format!("{key}.{second}"),
+                format!(
+                    "a route has one of `root` (static files), `app` and `status`; this one \
+                     already has `{first}`"
+                ),
+            ));
+        }
+        Ok(match (&r.root, &r.app, &r.status) {
+            (Some(root), _, _) => RouteTarget::Files(self.files_route(root, r, key)?),
+            (None, Some(app), _) => {
+                self.no_files_options(r, key, "app")?;
+                RouteTarget::App(self.app_name(app, key)?)
+            }
+            (None, None, Some(word)) => {
+                self.no_files_options(r, key, "status")?;
+                RouteTarget::Status(StatusPage::from_word(word.get_ref()).ok_or_else(|| {
+                    self.invalid(
+                        word.span(),
+                        &format!("{key}.status"),
+                        format!("must be {}, got `{}`", StatusPage::WORDS, word.get_ref()),
+                    )
+                })?)
+            }
+            (None, None, None) => {
+                return Err(self.invalid(
+                    r.path.span(),
+                    key,
+                    "needs `root = \"dir\"` (static files), `app = \"name\"` or \
+                     `status = \"metrics\"` (or \"health\", \"page\")",
+                ));
+            }
         })
     }
 
@@ -228,9 +281,9 @@ impl Checker<'_> {
         })
     }
 
-    /// An `app` route with a static-file option is a mistake worth
-    /// naming: the option would silently do nothing.
-    fn no_files_options(&self, r: &RawRoute, key: &str) -> Result<(), ConfigError> {
+    /// An `app` or `status` route with a static-file option is a mistake
+    /// worth naming: the option would silently do nothing.
+    fn no_files_options(&self, r: &RawRoute, key: &str, kind: &str) -> Result<(), ConfigError> {
         let bools = [
             ("listing", &r.listing),
             ("dotfiles", &r.dotfiles),
@@ -249,7 +302,7 @@ impl Checker<'_> {
             return Err(self.invalid(
                 span,
                 &format!("{key}.{name}"),
-                "only applies to static-file routes (with `root`), not to `app` routes",
+                format!("only applies to static-file routes (with `root`), not to `{kind}` routes"),
             ));
         }
         Ok(())

@@ -2,8 +2,8 @@
 //! Errors are checked as the operator sees them (the `Display` line) or
 //! through the accessors; files live in a fresh directory under
 //! `std::env::temp_dir()`. Listener and TLS stories are in
-//! `tests/listen.rs`, route stories in `tests/route.rs`; both share the
-//! helpers here.
+//! `tests/listen.rs`, route stories in `tests/route.rs`, access log
+//! stories in `tests/access_log.rs`; all share the helpers here.
 
 use std::fs;
 use std::net::SocketAddr;
@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use super::{Config, ConfigError, ErrorKind, ListenAddress, Tls};
 
+mod access_log;
 mod listen;
 mod route;
 
@@ -161,7 +162,7 @@ fn unknown_top_level_key_is_rejected_by_name_with_line() {
         err.to_string(),
         "conf/bicorn.toml:3:1: `wrokers`: unknown key (expected one of workers, listen, \
          timeout, shutdown_timeout, upgrade_timeout, user, group, pid, max_requests, \
-         state_dir, route, http, log)"
+         state_dir, control, route, http, app, log, access_log)"
     );
     assert_eq!(err.kind(), ErrorKind::UnknownKey);
 }
@@ -486,4 +487,73 @@ fn http_values_out_of_range_name_the_key() {
     assert_eq!(err.key(), "http.header_timeout");
     let err = error(&format!("[http]\nkeepalive = 3\n{LISTEN}"));
     assert_eq!(err.key(), "http.keepalive");
+}
+
+#[test]
+fn app_section_defaults_values_and_bounds() {
+    let config = parse(LISTEN).unwrap();
+    assert_eq!(config.app, crate::config::AppConfig::default());
+    assert_eq!(config.app.threads, 4);
+    assert_eq!(config.app.max_request_body, 1 << 20);
+    let config = parse(&format!(
+        "[app]\nthreads = 16\nmax_request_body = 0\n{LISTEN}"
+    ))
+    .unwrap();
+    assert_eq!(config.app.threads, 16);
+    assert_eq!(config.app.max_request_body, 0);
+    let err = error(&format!("[app]\nthreads = 0\n{LISTEN}"));
+    assert_eq!(
+        err.to_string(),
+        "conf/bicorn.toml:2:11: `app.threads`: must be between 1 and 1024, got 0"
+    );
+    let err = error(&format!("[app]\nmax_request_body = -1\n{LISTEN}"));
+    assert_eq!(err.key(), "app.max_request_body");
+    let err = error(&format!("[app]\nthread = 3\n{LISTEN}"));
+    assert_eq!(err.kind(), ErrorKind::UnknownKey);
+}
+
+#[test]
+fn control_socket_is_off_by_default_and_resolves_against_config_dir() {
+    assert_eq!(parse(LISTEN).unwrap().control, None);
+    let config = Config::parse(
+        Path::new("/etc/bicorn/bicorn.toml"),
+        &format!("control = \"state/control.sock\"\n{LISTEN}"),
+    )
+    .unwrap();
+    assert_eq!(
+        config.control,
+        Some(PathBuf::from("/etc/bicorn/state/control.sock"))
+    );
+    let config = parse(&format!("control = \"/run/bicorn/control.sock\"\n{LISTEN}")).unwrap();
+    assert_eq!(
+        config.control,
+        Some(PathBuf::from("/run/bicorn/control.sock"))
+    );
+}
+
+#[test]
+fn empty_control_path_is_rejected() {
+    let err = error(&format!("control = \"\"\n{LISTEN}"));
+    assert_eq!(
+        err.to_string(),
+        "conf/bicorn.toml:1:11: `control`: must not be empty"
+    );
+}
+
+#[test]
+fn control_path_too_long_for_a_unix_socket_is_rejected_with_its_length() {
+    let long = format!("/run/{}", "d".repeat(120));
+    let err = error(&format!("control = \"{long}\"\n{LISTEN}"));
+    let text = err.to_string();
+    assert!(
+        text.starts_with("conf/bicorn.toml:1:11: `control`: unix socket path")
+            && text.ends_with("is 125 bytes long, more than 107"),
+        "{text}"
+    );
+}
+
+#[test]
+fn control_of_the_wrong_type_names_the_key() {
+    let err = error(&format!("control = 1\n{LISTEN}"));
+    assert!(err.to_string().contains("`control`"), "{err}");
 }

@@ -80,8 +80,9 @@ fn two_digits(out: &mut [u8], value: u64) {
 
 /// Year, month (1-12) and day (1-31) of the `days`-th day after
 /// 1970-01-01: Howard Hinnant's `civil_from_days`, for non-negative days,
-/// in eras of 400 years (146 097 days) starting on March 1st.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
+/// in eras of 400 years (146 097 days) starting on March 1st. Also used by
+/// the access log's timestamps.
+pub(crate) fn civil_from_days(days: u64) -> (u64, u64, u64) {
     // Shift the epoch to 0000-03-01, so leap days fall at era year end.
     let z = days + 719_468;
     let era = z / 146_097;

@@ -25,6 +25,7 @@ mod request;
 mod response;
 mod section;
 
+pub(crate) use date::civil_from_days;
 pub use date::{DateCache, imf_fixdate};
 pub use error::ParseError;
 pub use request::{

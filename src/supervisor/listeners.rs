@@ -301,7 +301,7 @@ fn set_backlog(fd: &OwnedFd, backlog: i32) -> io::Result<()> {
 
 /// A unix socket file left by a crashed server is removed; one that still
 /// accepts connections belongs to a live server and is an error.
-fn remove_stale_socket(path: &Path) -> Result<(), String> {
+pub(super) fn remove_stale_socket(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::FileTypeExt;
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(());

@@ -2,17 +2,23 @@
 //! and turns Unix signals into operations. It never parses HTTP.
 //!
 //! The loop is Unicorn's: reap every exited child, handle one queued
-//! signal, notice ready and hung workers, keep the worker count, sleep on
-//! the self-pipe with a timeout. Signal handlers only enqueue (a byte in
+//! signal, serve the control socket (`control.rs`, `commands.rs`: status, reload,
+//! upgrade, stop, worker count, each answered), notice ready and hung
+//! workers, keep the worker count, sleep on the self-pipe and the control
+//! socket's fds with a timeout. Signal handlers only enqueue (a byte in
 //! the self-pipe, see `sys::signals`); workers write a zero byte to the same
 //! pipe when their scoreboard state changes. The master is single-threaded,
 //! which `sys::fork` checks before every fork.
 
 pub mod backoff;
+mod commands;
+pub mod control;
+pub mod control_client;
 pub mod listeners;
 pub mod pidfile;
 mod reload;
 pub mod scoreboard;
+mod status;
 pub mod systemd;
 pub mod upgrade;
 mod workers;
@@ -34,9 +40,11 @@ use crate::sys;
 use crate::tls::{ServerConfigs, TlsError};
 
 use backoff::Backoff;
+use control::{Answer, Command, Control};
 use listeners::{Inherited, ListenError, Listener};
 use pidfile::PidFile;
 use scoreboard::{MAX_SLOTS, Scoreboard};
+use status::History;
 use systemd::Notifier;
 use upgrade::{Handover, Invocation, Upgrade};
 use workers::WorkerProc;
@@ -133,6 +141,10 @@ pub struct Supervisor {
     pidfile: Option<PidFile>,
     announced: bool,
     last_watchdog: Option<Instant>,
+    /// The control socket, when `control` is configured.
+    control: Option<Control>,
+    /// What the master remembers for status answers.
+    history: History,
 }
 
 /// Start the master on the config at `path` and run until it stops.
@@ -145,6 +157,7 @@ pub fn run(path: &Path) -> Result<(), StartError> {
 impl Supervisor {
     fn start(path: &Path) -> Result<Self, StartError> {
         let config = Config::load(path).map_err(StartError::Config)?;
+        crate::app::api::check_routes(&config).map_err(StartError::Setup)?;
         crate::logging::init(config.log.level);
         if let Some(file) = &config.log.file {
             crate::logging::redirect_stderr(file, crate::logging::log_owner(&config)).map_err(
@@ -152,6 +165,13 @@ impl Supervisor {
             )?;
         }
         check_privileges(&config).map_err(StartError::Setup)?;
+        // The access log file is created here (owned by the workers' user)
+        // so that an unwritable path stops the start, naming it.
+        crate::app::access_log::AccessLog::prepare(
+            &config.access_log,
+            crate::logging::log_owner(&config),
+        )
+        .map_err(|e| StartError::Setup(e.to_string()))?;
         // Certificates are loaded before any socket is bound or worker
         // forked: a bad one stops the start here, naming its file.
         let tls = ServerConfigs::load(&config).map_err(|error| StartError::Tls {
@@ -166,6 +186,7 @@ impl Supervisor {
         let listeners =
             listeners::open_all(&config.listeners, &mut inherited).map_err(StartError::Listen)?;
         inherited.close_unused();
+        let control = commands::open_control(&config)?;
         let board = Scoreboard::new()
             .map_err(|e| StartError::Setup(format!("cannot map the scoreboard: {e}")))?;
         let (rx, tx) = nix::unistd::pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
@@ -216,6 +237,8 @@ impl Supervisor {
             pidfile,
             announced: false,
             last_watchdog: None,
+            control,
+            history: History::new(Instant::now()),
         })
     }
 
@@ -226,6 +249,7 @@ impl Supervisor {
             if let Some(sig) = self.queue.pop_front() {
                 self.on_signal(sig, now);
             }
+            self.serve_control(now);
             self.check_workers(now);
             self.check_reload(now);
             self.check_upgrade(now);
@@ -250,8 +274,12 @@ impl Supervisor {
         match signal {
             Signal::SIGQUIT => self.begin_stop(now, true),
             Signal::SIGTERM | Signal::SIGINT => self.begin_stop(now, false),
-            Signal::SIGHUP => self.begin_reload(now),
-            Signal::SIGUSR2 => self.begin_upgrade(now),
+            Signal::SIGHUP => {
+                let _ = self.begin_reload(now);
+            }
+            Signal::SIGUSR2 => {
+                let _ = self.begin_upgrade(now);
+            }
             Signal::SIGUSR1 => self.reopen_logs(),
             Signal::SIGWINCH if self.stop.is_none() => {
                 log::info!("WINCH: stopping all workers; HUP starts them again");
@@ -259,22 +287,42 @@ impl Supervisor {
                 self.retire_all(now, |_| true);
                 self.status();
             }
-            Signal::SIGTTIN if self.target < crate::config::MAX_WORKERS => {
-                self.target += 1;
-                self.backoff.resize(self.target, Backoff::default());
-                log::info!("TTIN: worker count now {}", self.target);
+            Signal::SIGTTIN => {
+                let _ = self.add_worker("TTIN");
             }
             Signal::SIGTTOU => {
-                if self.target > 1 {
-                    self.target -= 1;
-                    self.backoff.truncate(self.target);
-                    log::info!("TTOU: worker count now {}", self.target);
-                } else {
-                    log::info!("TTOU ignored: already at 1 worker");
-                }
+                let _ = self.remove_worker("TTOU");
             }
             _ => {} // SIGCHLD: reaping happens every turn
         }
+    }
+
+    /// TTIN: one more worker, up to [`crate::config::MAX_WORKERS`].
+    fn add_worker(&mut self, why: &str) -> Result<String, String> {
+        if self.target >= crate::config::MAX_WORKERS {
+            let message = format!("{why} ignored: already at {} workers", self.target);
+            log::info!("{message}");
+            return Err(message);
+        }
+        self.target += 1;
+        self.backoff.resize(self.target, Backoff::default());
+        let message = format!("{why}: worker count now {}", self.target);
+        log::info!("{message}");
+        Ok(message)
+    }
+
+    /// TTOU: one fewer worker, never below 1.
+    fn remove_worker(&mut self, why: &str) -> Result<String, String> {
+        if self.target <= 1 {
+            let message = format!("{why} ignored: already at 1 worker");
+            log::info!("{message}");
+            return Err(message);
+        }
+        self.target -= 1;
+        self.backoff.truncate(self.target);
+        let message = format!("{why}: worker count now {}", self.target);
+        log::info!("{message}");
+        Ok(message)
     }
 
     fn begin_stop(&mut self, now: Instant, graceful: bool) {
@@ -287,6 +335,12 @@ impl Supervisor {
         }
         if self.upgrade.is_some() {
             self.upgrade_failed("the server is stopping", false);
+        }
+        if self.reload.is_some() {
+            self.answer_waiting(
+                Command::Reload,
+                Answer::Error("the server is stopping; the reload is abandoned".into()),
+            );
         }
         if graceful {
             log::info!(
@@ -336,6 +390,14 @@ impl Supervisor {
                 Ok(()) => log::info!("USR1: reopened {}", path.display()),
                 Err(e) => log::error!("USR1: cannot reopen {}: {e}", path.display()),
             }
+        }
+        // A renamed access log is created again (owned by the workers'
+        // user) before the workers reopen it.
+        if let Err(e) = crate::app::access_log::AccessLog::prepare(
+            &self.config.access_log,
+            crate::logging::log_owner(&self.config),
+        ) {
+            log::warn!("USR1: {e}");
         }
         for w in &self.workers {
             let _ = nix::sys::signal::kill(w.pid, Signal::SIGUSR1);
@@ -406,6 +468,12 @@ impl Supervisor {
             Some(up) => Some(up.fd().as_fd()),
             None => None,
         };
+        let accepting = self.handover.is_none() && !self.handed_over;
+        let (control_fds, control_wait) = match &self.control {
+            Some(c) => c.poll_fds(accepting, now),
+            None => (Vec::new(), Duration::MAX),
+        };
+        wait = wait.min(control_wait);
         let Some(wake_rx) = self.wake_rx.as_mut() else {
             return;
         };
@@ -414,6 +482,7 @@ impl Supervisor {
         if let Some(fd) = upgrade_fd {
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
         }
+        fds.extend(control_fds);
         let _ = nix::poll::poll(&mut fds, PollTimeout::from(millis));
         drop(fds);
         let mut buf = [0u8; 256];
@@ -427,6 +496,9 @@ impl Supervisor {
     }
 
     fn finish(&mut self) {
+        if let Some(control) = self.control.take() {
+            control.close();
+        }
         if !self.handed_over {
             if let Some(p) = &self.pidfile {
                 p.remove_if_ours();

@@ -15,6 +15,7 @@ use std::time::Instant;
 use nix::sys::signal::{Signal, kill};
 
 use super::backoff::Backoff;
+use super::control::{Answer, Command};
 use super::pidfile::PidFile;
 use super::systemd::monotonic_usec;
 use super::{Supervisor, listeners};
@@ -36,27 +37,39 @@ pub(super) struct Pending {
 }
 
 impl Supervisor {
-    pub(super) fn begin_reload(&mut self, now: Instant) {
+    /// Start a reload (HUP, or `reload` on the control socket). `Err`
+    /// says why nothing changed; `Ok` means a new generation is starting,
+    /// and its outcome is reported to waiting control clients later.
+    pub(super) fn begin_reload(&mut self, now: Instant) -> Result<(), String> {
         if self.stop.is_some() {
-            return;
+            return Err("the server is stopping".into());
         }
         self.notifier
             .notify(&format!("RELOADING=1\nMONOTONIC_USEC={}", monotonic_usec()));
-        log::info!("HUP: reloading {}", self.config.source.display());
+        log::info!("reloading {}", self.config.source.display());
         let new = match Config::load(&self.config.source) {
             Ok(c) => c,
-            Err(e) => return self.reject_reload(&e.to_string()),
+            Err(e) => return Err(self.reject_reload(&e.to_string())),
         };
+        if let Err(e) = crate::app::api::check_routes(&new) {
+            return Err(self.reject_reload(&e));
+        }
         if let Err(e) = super::check_privileges(&new) {
-            return self.reject_reload(&e);
+            return Err(self.reject_reload(&e));
+        }
+        if let Err(e) = crate::app::access_log::AccessLog::prepare(
+            &new.access_log,
+            crate::logging::log_owner(&new),
+        ) {
+            return Err(self.reject_reload(&e.to_string()));
         }
         let tls = match ServerConfigs::load(&new) {
             Ok(tls) => tls,
-            Err(e) => return self.reject_reload(&format!("{}: {e}", new.source.display())),
+            Err(e) => return Err(self.reject_reload(&format!("{}: {e}", new.source.display()))),
         };
         let fresh = match listeners::reopen_for(&new.listeners, &self.listeners) {
             Ok(x) => x,
-            Err(e) => return self.reject_reload(&e.to_string()),
+            Err(e) => return Err(self.reject_reload(&e.to_string())),
         };
         for spec in &new.listeners {
             let key = spec.address.to_string();
@@ -106,15 +119,20 @@ impl Supervisor {
             self.generation,
             self.target
         );
+        Ok(())
     }
 
-    fn reject_reload(&mut self, why: &str) {
+    /// Log and remember why a reload changed nothing; returns the reason
+    /// for the control client that asked.
+    fn reject_reload(&mut self, why: &str) -> String {
         log::error!("reload rejected, still serving the previous config: {why}");
+        self.history.reload_rejected(format!("rejected: {why}"));
         // A reload still in progress will say READY=1 when it completes.
         if self.reload.is_none() {
             self.notifier.notify("READY=1");
         }
         self.status();
+        format!("reload rejected, still serving the previous config: {why}")
     }
 
     /// Settings of the master itself: log level and file, pid file.
@@ -147,11 +165,16 @@ impl Supervisor {
         let generation = self.generation;
         self.retire_all(now, |w| w.generation != generation);
         self.close_unused_listeners();
-        log::info!(
+        let message = format!(
             "reload complete: generation {} serving, generation {} retiring",
-            self.generation,
-            pending.old_generation
+            self.generation, pending.old_generation
         );
+        log::info!("{message}");
+        self.switch_control_socket();
+        let current = self.generation;
+        self.history.keep_generations(|g| g == current);
+        self.history.reload_completed(message.clone());
+        self.answer_waiting(Command::Reload, Answer::Ok(message));
         self.notifier.notify("READY=1");
         self.status();
     }
@@ -167,12 +190,13 @@ impl Supervisor {
         let Some(p) = self.reload.take() else {
             return;
         };
-        log::warn!(
+        let message = format!(
             "reload abandoned: generation {} not ready within upgrade_timeout ({:?}); generation {} keeps serving",
-            self.generation,
-            self.config.upgrade_timeout,
-            p.old_generation
+            self.generation, self.config.upgrade_timeout, p.old_generation
         );
+        log::warn!("{message}");
+        self.history.reload_rolled_back(message.clone());
+        self.answer_waiting(Command::Reload, Answer::Error(message));
         let kept = p.old_generation;
         for w in self.workers.iter_mut().filter(|w| w.generation > kept) {
             w.retiring = Some(now);
@@ -205,6 +229,38 @@ impl Supervisor {
         }
         self.notifier.notify("READY=1");
         self.status();
+    }
+
+    /// After a reload: follow a changed `control` path (a new socket is
+    /// opened before the old one is closed; if it cannot be, the old one
+    /// stays).
+    fn switch_control_socket(&mut self) {
+        let current = self.control.as_ref().map(|c| c.path().to_path_buf());
+        if current == self.config.control {
+            return;
+        }
+        let fresh = match &self.config.control {
+            Some(path) => match super::control::Control::bind(path) {
+                Ok(mut c) => {
+                    if let Some(old) = self.control.as_mut() {
+                        c.take_clients(old);
+                    }
+                    Some(c)
+                }
+                Err(e) => {
+                    log::error!("{e}; keeping the previous control socket");
+                    return;
+                }
+            },
+            None => None,
+        };
+        if let Some(old) = std::mem::replace(&mut self.control, fresh) {
+            log::info!("closing control socket {}", old.path().display());
+            old.close();
+        }
+        if let Some(c) = &self.control {
+            log::info!("control socket now {}", c.path().display());
+        }
     }
 
     fn close_unused_listeners(&mut self) {

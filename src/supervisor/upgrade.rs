@@ -2,13 +2,16 @@
 //!
 //! Old master: fork+exec the binary on disk with the same argv and working
 //! directory, listeners inherited (fd numbers and configured addresses in
-//! `$BICORN_LISTENERS`), plus the write end of a pipe (`$BICORN_UPGRADE_FD`).
+//! `$BICORN_LISTENERS`), the control socket if any (`$BICORN_CONTROL`),
+//! plus the write end of a pipe (`$BICORN_UPGRADE_FD`).
 //! The pid file moves to `<pid>.oldbin`. When the new master's workers are
 //! all ready it writes `ready` on the pipe; the old master then tells
 //! systemd `MAINPID=<new>` and `READY=1` and retires gracefully. If the new
 //! master exits, closes the pipe, or is not ready within
 //! `upgrade_timeout`, the old one kills it, restores its pid file, logs why
-//! and keeps serving.
+//! and keeps serving. A control client that asked for the upgrade is
+//! answered when it succeeds or fails; from then on only the new master
+//! accepts on the control socket.
 //!
 //! New master: [`Handover::from_env`] finds the pipe; [`Handover::ready`]
 //! is called once all its workers are ready.
@@ -16,14 +19,14 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use nix::fcntl::OFlag;
 use nix::unistd::Pid;
 
+use crate::supervisor::control::{Answer, CONTROL_ENV, Command};
 use crate::supervisor::listeners::{INHERIT_ENV, Listener, inherit_env_value};
 use crate::sys::{adopt_fd, set_cloexec};
 
@@ -77,14 +80,28 @@ pub enum Progress {
 }
 
 impl Upgrade {
-    /// Start the new master.
-    pub fn start(inv: &Invocation, listeners: &[Listener], deadline: Instant) -> io::Result<Self> {
+    /// Start the new master, handing it `listeners` and the control
+    /// socket (`control`: its fd and path).
+    pub fn start(
+        inv: &Invocation,
+        listeners: &[Listener],
+        control: Option<(BorrowedFd<'_>, &Path)>,
+        deadline: Instant,
+    ) -> io::Result<Self> {
         let (rx, tx) = nix::unistd::pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)?;
         set_cloexec(&tx, false)?;
         for l in listeners {
             set_cloexec(l.fd(), false)?;
         }
-        let spawned = Command::new(&inv.exe)
+        let mut cmd = std::process::Command::new(&inv.exe);
+        if let Some((fd, path)) = control {
+            set_cloexec(&fd, false)?;
+            cmd.env(
+                CONTROL_ENV,
+                format!("{} {}", fd.as_raw_fd(), path.display()),
+            );
+        }
+        let spawned = cmd
             .args(&inv.args)
             .current_dir(&inv.cwd)
             .env(INHERIT_ENV, inherit_env_value(listeners))
@@ -96,6 +113,9 @@ impl Upgrade {
             .spawn();
         for l in listeners {
             let _ = set_cloexec(l.fd(), true);
+        }
+        if let Some((fd, _)) = control {
+            let _ = set_cloexec(&fd, true);
         }
         drop(tx);
         let child = spawned?;
@@ -187,21 +207,25 @@ impl Handover {
 }
 
 impl super::Supervisor {
-    /// USR2.
-    pub(super) fn begin_upgrade(&mut self, now: Instant) {
+    /// USR2, or `upgrade` on the control socket. `Err` says why no new
+    /// master was started; `Ok` means one is starting, and its outcome is
+    /// reported to waiting control clients later.
+    pub(super) fn begin_upgrade(&mut self, now: Instant) -> Result<(), String> {
         if self.stop.is_some() {
-            return;
+            return Err("the server is stopping".into());
         }
         if let Some(up) = &self.upgrade {
-            log::warn!(
-                "USR2 ignored: an upgrade (new master pid {}) is already in progress",
+            let why = format!(
+                "an upgrade (new master pid {}) is already in progress",
                 up.child()
             );
-            return;
+            log::warn!("USR2 ignored: {why}");
+            return Err(why);
         }
         if self.handover.is_some() {
-            log::warn!("USR2 ignored: this master is itself still starting up");
-            return;
+            let why = "this master is itself still starting up".to_string();
+            log::warn!("USR2 ignored: {why}");
+            return Err(why);
         }
         if let Some(p) = &self.pidfile
             && let Err(e) = p.move_to_oldbin()
@@ -212,21 +236,31 @@ impl super::Supervisor {
             );
         }
         let deadline = now + self.config.upgrade_timeout;
-        match Upgrade::start(&self.invocation, &self.listeners, deadline) {
+        let control = self
+            .control
+            .as_ref()
+            .and_then(|c| c.listener_fd().map(|l| (l.as_fd(), c.path())));
+        let started = Upgrade::start(&self.invocation, &self.listeners, control, deadline);
+        match started {
             Ok(up) => {
                 log::info!(
                     "USR2: started new master pid {} from {}",
                     up.child(),
                     self.invocation.exe().display()
                 );
+                self.history.upgrade_started();
                 self.upgrade = Some(up);
+                Ok(())
             }
             Err(e) => {
                 self.restore_pidfile();
-                log::error!(
+                let why = format!(
                     "upgrade failed: cannot start {}: {e}; still serving",
                     self.invocation.exe().display()
                 );
+                log::error!("{why}");
+                self.history.upgrade_failed();
+                Err(why)
             }
         }
     }
@@ -247,6 +281,16 @@ impl super::Supervisor {
                 let child = up.child();
                 self.upgrade = None;
                 log::info!("upgrade: new master pid {child} is ready; this master retires");
+                if let Some(c) = self.control.as_mut() {
+                    c.hand_over();
+                }
+                self.answer_waiting(
+                    Command::Upgrade,
+                    Answer::Ok(format!(
+                        "upgrade complete: new master pid {child} is ready; master pid {} retires",
+                        std::process::id()
+                    )),
+                );
                 self.notifier.notify(&format!("MAINPID={child}\nREADY=1"));
                 self.handed_over = true;
                 if let Some(p) = &self.pidfile {
@@ -292,16 +336,25 @@ impl super::Supervisor {
         let Some(up) = self.upgrade.take() else {
             return;
         };
-        if self.stop.is_some() {
-            log::warn!("upgrade abandoned: {why}");
-        } else {
-            log::error!("upgrade failed: {why}; the old master keeps serving");
-        }
+        // The pid file names this master again before anyone is told (log
+        // line, control client) that the upgrade failed.
+        self.restore_pidfile();
         if !reaped && nix::sys::signal::kill(up.child(), nix::sys::signal::Signal::SIGTERM).is_ok()
         {
             self.upgrade_victim = Some((up.child(), Instant::now()));
         }
-        self.restore_pidfile();
+        self.history.upgrade_failed();
+        let message = if self.stop.is_some() {
+            format!("upgrade abandoned: {why}")
+        } else {
+            format!("upgrade failed: {why}; the old master keeps serving")
+        };
+        if self.stop.is_some() {
+            log::warn!("{message}");
+        } else {
+            log::error!("{message}");
+        }
+        self.answer_waiting(Command::Upgrade, Answer::Error(message));
     }
 
     fn restore_pidfile(&self) {

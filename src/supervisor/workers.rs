@@ -15,6 +15,7 @@ use nix::unistd::Pid;
 use super::Supervisor;
 use super::backoff::Backoff;
 use super::scoreboard::WorkerState;
+use super::status::ExitInfo;
 use crate::sys::{self, Fork};
 use crate::worker::{self, WorkerSetup};
 
@@ -38,9 +39,13 @@ impl Supervisor {
                 Ok(WaitStatus::StillAlive) | Err(_) => return,
                 Ok(s) => s,
             };
-            let (pid, how) = match status {
-                WaitStatus::Exited(pid, code) => (pid, format!("exit status {code}")),
-                WaitStatus::Signaled(pid, sig, _) => (pid, format!("signal {sig}")),
+            let (pid, how, exit) = match status {
+                WaitStatus::Exited(pid, code) => {
+                    (pid, format!("exit status {code}"), ExitInfo::Exited(code))
+                }
+                WaitStatus::Signaled(pid, sig, _) => {
+                    (pid, format!("signal {sig}"), ExitInfo::Signaled(sig))
+                }
                 _ => continue,
             };
             if self.upgrade.as_ref().is_some_and(|u| u.child() == pid) {
@@ -61,6 +66,8 @@ impl Supervisor {
             self.board.slot(w.slot).clear();
             self.free_slots.push(w.slot);
             let expected = w.retiring.is_some() || self.stop.is_some();
+            self.history
+                .worker_exited(w.generation, w.position, exit, !expected);
             if expected {
                 log::info!(
                     "worker pid {pid} (generation {}) exited: {how}",
@@ -341,6 +348,8 @@ impl Supervisor {
         }
         drop(pool);
         self.wake_rx = None;
+        // Dropped, not closed: the master still serves the socket file.
+        self.control = None;
         self.upgrade = None;
         self.handover = None;
         self.notifier = super::systemd::Notifier::disabled();
@@ -352,6 +361,7 @@ impl Supervisor {
             config,
             listeners: mine,
             slot: self.board.slot(slot),
+            board: &self.board,
             master_pipe: pipe,
             master,
             generation,

@@ -97,6 +97,7 @@ impl FileSource {
             ) {
                 Ok(0) => return Err(shrunk()),
                 Ok(n) => {
+                    super::tally::count_out(n);
                     self.offset += n as u64;
                     self.remaining -= n as u64;
                 }

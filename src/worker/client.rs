@@ -11,7 +11,9 @@ use mio::event::Source;
 use super::conn::{Conn, Context};
 use super::h2conn::H2Conn;
 use super::listener::Stream;
+use super::tally::Seen;
 use super::tls::{Handshake, Progress};
+use crate::supervisor::scoreboard::Protocol;
 
 /// The protocol a connection speaks.
 #[derive(Debug)]
@@ -48,6 +50,35 @@ impl Client {
             Client::Handshake(c) => c.source_mut(),
             Client::H1(c) => c.stream_mut(),
             Client::H2(c) => c.stream_mut(),
+        }
+    }
+
+    /// An app's reply for `stream` (0 on HTTP/1.1) came back.
+    pub(crate) fn deliver(
+        &mut self,
+        stream: u32,
+        reply: crate::app::Reply,
+        body: Option<crate::app::api::StreamReceiver>,
+        head_only: bool,
+        date: &[u8],
+        log: Option<&mut crate::app::access_log::AccessLog>,
+    ) {
+        match self {
+            Client::Handshake(_) => {}
+            Client::H1(c) => c.deliver(reply, body, date, log),
+            Client::H2(c) => c.deliver(stream, reply, body, head_only, log),
+        }
+    }
+
+    /// What this connection contributes to the scoreboard now.
+    pub(crate) fn seen(&self) -> Seen {
+        match self {
+            Client::Handshake(_) => Seen::default(),
+            Client::H1(_) => Seen {
+                protocol: Some(Protocol::Http1),
+                ..Seen::default()
+            },
+            Client::H2(c) => c.seen(),
         }
     }
 

@@ -11,16 +11,24 @@
 //! that destroys the response in flight.
 
 use std::io::{self, Read, Write};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::HttpConfig;
 use crate::h1;
 
+use super::access::{Logged, record_now};
+use super::apps::{AppRequest, AppRuntime, RouteFields};
 use super::body::{CHUNK, FileSource};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
 use super::respond::Responder;
-use crate::app::{Body, Reply};
+use super::tally::Tally;
+use crate::app::access_log::{AccessLog, Protocol, Remote};
+use crate::app::api::{App, Polled, ReplyKey, StreamItem, StreamReceiver};
+use crate::app::{Body, Fields, Reply};
+use crate::supervisor::scoreboard::{self, Scoreboard};
+use std::collections::HashMap;
 
 /// How long the read side is drained after the final response.
 const LINGER: Duration = Duration::from_secs(2);
@@ -39,25 +47,48 @@ pub(crate) const READ_BUDGET: usize = 256 * 1024;
 
 /// Per-worker state shared by its connections.
 #[derive(Debug)]
-pub(crate) struct Context {
-    pub(crate) responder: Responder,
+pub(crate) struct Context<'a> {
+    pub(crate) responder: Responder<'a>,
+    /// Handler threads and app routes, when the config has app routes.
+    pub(crate) apps: Option<AppRuntime>,
+    /// The token of the connection being served (where app replies go).
+    pub(crate) current: usize,
+    /// The access log, when one is configured.
+    pub(crate) access_log: Option<AccessLog>,
     /// The worker's [http] limits and deadlines.
     pub(crate) http: HttpConfig,
-    date: h1::DateCache,
+    pub(crate) date: h1::DateCache,
+    /// Counts for the scoreboard, published once per loop turn.
+    pub(crate) tally: Tally,
+    /// When each request handed to an app arrived, and over what, until
+    /// its reply comes back (for the duration histogram).
+    pub(crate) app_started: HashMap<ReplyKey, (Instant, scoreboard::Protocol)>,
     hang: bool,
 }
 
-impl Context {
+impl<'a> Context<'a> {
     pub(crate) fn new(
         pid: u32,
         generation: u32,
         routes: Vec<crate::config::Route>,
         http: HttpConfig,
+        board: &'a Scoreboard,
+        slot: usize,
     ) -> Self {
         Self {
             http,
-            responder: Responder::new(format!("pid={pid} generation={generation}"), routes),
+            responder: Responder::new(
+                format!("pid={pid} generation={generation}"),
+                routes,
+                board,
+                slot,
+            ),
+            apps: None,
+            current: 0,
+            access_log: None,
             date: h1::DateCache::new(SystemTime::now()),
+            tally: Tally::default(),
+            app_started: HashMap::new(),
             hang: false,
         }
     }
@@ -65,6 +96,37 @@ impl Context {
     /// Did a request ask to hang the worker (test fault)?
     pub(crate) fn hang_requested(&self) -> bool {
         self.hang
+    }
+
+    /// The app answering `target`, if an app route covers it.
+    /// With the route's response fields.
+    pub(crate) fn app_for(&self, target: &[u8]) -> Option<(Arc<dyn App>, Box<RouteFields>)> {
+        let (app, headers) = self.apps.as_ref()?.app_for(target)?;
+        Some((app, headers.into()))
+    }
+
+    /// Largest request body buffered for an app.
+    pub(crate) fn max_app_body(&self) -> u64 {
+        self.apps.as_ref().map_or(0, AppRuntime::max_body)
+    }
+
+    /// Hand a request to its app; the reply comes back for `stream` of
+    /// the current connection.
+    pub(crate) fn submit(&mut self, stream: u32, app: Arc<dyn App>, req: AppRequest) {
+        if let Some(rt) = &self.apps {
+            let key = ReplyKey {
+                conn: self.current,
+                stream,
+            };
+            rt.submit(key, app, req);
+            // HTTP/2 stream ids are odd; 0 stands for HTTP/1.1.
+            let protocol = if stream == 0 {
+                scoreboard::Protocol::Http1
+            } else {
+                scoreboard::Protocol::Http2
+            };
+            self.app_started.insert(key, (Instant::now(), protocol));
+        }
     }
 
     /// Note a request for the test fault's hang path.
@@ -100,6 +162,52 @@ struct Request {
     /// The checked HTTP2-Settings payload of an `Upgrade: h2c` request we
     /// accept.
     h2c: Option<Vec<u8>>,
+    /// The app answering it, and the request as it will get it.
+    app: Option<(Arc<dyn App>, AppRequest)>,
+    /// Its field lines (names lowercase), for the static-file layer.
+    fields: Vec<(String, Vec<u8>)>,
+    /// When its head was decoded (for the access log's duration).
+    started: Instant,
+}
+
+/// HTTP/1.1 field lines as the content layer looks them up.
+struct H1Fields<'a>(&'a [(String, Vec<u8>)]);
+
+impl Fields for H1Fields<'_> {
+    fn each_value(&self, name: &str, each: &mut dyn FnMut(&[u8])) {
+        for (n, v) in self.0 {
+            if n == name {
+                each(v);
+            }
+        }
+    }
+}
+
+/// The body of the response being sent, after `wbuf`.
+#[derive(Debug)]
+enum Outgoing {
+    /// A file range, by sendfile or in chunks.
+    File(FileSource),
+    /// An app's streamed body, framed chunked as it is produced; its
+    /// log entry is written when it ends.
+    Stream(StreamReceiver, Option<StreamLog>),
+}
+
+/// The pending access-log entry of a streamed body.
+#[derive(Debug)]
+struct StreamLog {
+    logged: Logged,
+    status: u16,
+    bytes: u64,
+}
+
+/// An app request handed to its handler, its reply not yet back.
+#[derive(Debug)]
+struct Awaiting {
+    head_only: bool,
+    keep_alive: bool,
+    /// Its log fields, when an access log is configured.
+    logged: Option<Logged>,
 }
 
 /// An accepted `Upgrade: h2c`: what the HTTP/2 side needs to answer the
@@ -111,6 +219,8 @@ pub(crate) struct H2cUpgrade {
     pub(crate) target: Vec<u8>,
     pub(crate) head_only: bool,
     pub(crate) hang: bool,
+    /// Its log fields, when an access log is configured.
+    pub(crate) logged: Option<Logged>,
 }
 
 /// The HTTP2-Settings payload if `head` asks for `Upgrade: h2c` in a way
@@ -156,9 +266,15 @@ pub(crate) struct Conn {
     first_request: bool,
     /// An accepted h2c upgrade, handed to the HTTP/2 side.
     upgrade: Option<H2cUpgrade>,
+    /// The peer, looked up when the access log first needs it.
+    remote: Option<Remote>,
     /// The body of the response being sent, after `wbuf`: a file range
     /// sent in chunks. Later requests wait for it (responses in order).
-    body: Option<FileSource>,
+    body: Option<Outgoing>,
+    /// The request whose app reply is awaited: later requests wait.
+    awaiting: Option<Awaiting>,
+    /// A streamed body that just ended (or was cut), to be logged.
+    finished_stream: Option<StreamLog>,
     http: HttpConfig,
 }
 
@@ -193,7 +309,10 @@ impl Conn {
             drain_by,
             first_request: true,
             upgrade: None,
+            remote: None,
             body: None,
+            awaiting: None,
+            finished_stream: None,
             http,
         };
         conn.set_deadline(now + http.header_timeout);
@@ -253,7 +372,10 @@ impl Conn {
     }
 
     fn is_idle(&self) -> bool {
-        self.request.is_none() && self.rbuf.is_empty() && self.decoder.is_idle()
+        self.request.is_none()
+            && self.awaiting.is_none()
+            && self.rbuf.is_empty()
+            && self.decoder.is_idle()
     }
 
     /// A scheduled deadline `when` passed at `now`.
@@ -263,6 +385,11 @@ impl Conn {
         }
         if now < self.deadline {
             return; // moved later; take_new_deadline schedules it again
+        }
+        if self.awaiting.is_some() {
+            // A handler is working on the request: not idle, not stalled.
+            self.set_deadline(now + self.http.write_timeout);
+            return;
         }
         match self.phase {
             Phase::Open => {
@@ -300,7 +427,12 @@ impl Conn {
                 served += n;
                 paused = p;
             }
-            if let Err(e) = self.flush() {
+            let flushed = self.flush();
+            if let (Some(p), Some(log)) = (self.finished_stream.take(), &mut ctx.access_log) {
+                let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+                p.logged.record(log, remote, p.status, p.bytes);
+            }
+            if let Err(e) = flushed {
                 log::debug!("write failed: {e}");
                 self.phase = Phase::Closed;
                 return (served, false);
@@ -342,7 +474,10 @@ impl Conn {
     /// Read until WouldBlock, EOF, backpressure, or the pass's budget.
     fn read_available(&mut self, total: &mut usize) -> ReadEnd {
         loop {
-            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT || self.body.is_some() {
+            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT
+                || self.body.is_some()
+                || self.awaiting.is_some()
+            {
                 return ReadEnd::Backpressure;
             }
             if *total >= READ_BUDGET {
@@ -398,7 +533,10 @@ impl Conn {
             return (0, false);
         }
         while self.phase == Phase::Open {
-            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT || self.body.is_some() {
+            if self.wbuf.len() - self.written > MAX_PENDING_OUTPUT
+                || self.body.is_some()
+                || self.awaiting.is_some()
+            {
                 paused = true;
                 break;
             }
@@ -412,7 +550,26 @@ impl Conn {
                                 h1::encode_continue(&mut self.wbuf);
                             }
                             let h2c = if closing { None } else { h2c_upgrade(&head) };
+                            let app =
+                                ctx.app_for(head.target.as_bytes())
+                                    .map(|(app, route_headers)| {
+                                        let req = AppRequest {
+                                            route_headers: route_headers.into_vec(),
+                                            method: head.method.clone().into_bytes(),
+                                            target: head.target.clone().into_bytes(),
+                                            fields: head
+                                                .headers
+                                                .iter()
+                                                .map(|(n, v)| (n.clone().into_bytes(), v.clone()))
+                                                .collect(),
+                                            ..AppRequest::default()
+                                        };
+                                        (app, req)
+                                    });
                             self.request = Some(Request {
+                                app,
+                                fields: head.headers,
+                                started: now,
                                 head_only: head.method == "HEAD",
                                 keep_alive: head.keep_alive,
                                 post: head.method == "POST",
@@ -426,9 +583,23 @@ impl Conn {
                         h1::Event::Data(data) => {
                             if let Some(r) = &mut self.request {
                                 r.body_bytes += data.len() as u64;
+                                if let Some((_, app_req)) = &mut r.app {
+                                    app_req.push_body(data, ctx.max_app_body());
+                                }
                             }
                         }
-                        h1::Event::Trailers(_) => {}
+                        h1::Event::Trailers(fields) => {
+                            if let Some(Request {
+                                app: Some((_, app_req)),
+                                ..
+                            }) = &mut self.request
+                            {
+                                app_req.trailers = fields
+                                    .into_iter()
+                                    .map(|(n, v)| (n.into_bytes(), v))
+                                    .collect();
+                            }
+                        }
                         h1::Event::End => {
                             if let Some(mut req) = self.request.take() {
                                 if let Some(settings) = req.h2c.take() {
@@ -444,6 +615,16 @@ impl Conn {
                                         target: req.target.clone().into_bytes(),
                                         head_only: req.head_only,
                                         hang: req.hang,
+                                        logged: ctx.access_log.as_ref().map(|_| {
+                                            Logged::new(
+                                                req.method.as_bytes(),
+                                                req.target.as_bytes(),
+                                                &H1Fields(&req.fields),
+                                                Protocol::Http2,
+                                                Some(1),
+                                                req.started,
+                                            )
+                                        }),
                                     });
                                     self.phase = Phase::Http2;
                                     offset += used;
@@ -452,7 +633,69 @@ impl Conn {
                                 ctx.hang |= req.hang;
                                 let keep_alive =
                                     req.keep_alive && !closing && self.drain_by.is_none();
-                                self.body = respond(&mut self.wbuf, ctx, &req, keep_alive, now);
+                                let too_large = req.app.as_ref().is_some_and(|(_, r)| r.too_large);
+                                if !too_large && let Some((app, app_req)) = req.app.take() {
+                                    // Answered when the handler's reply
+                                    // comes back (`deliver`).
+                                    let logged = ctx.access_log.as_ref().map(|_| {
+                                        Logged::new(
+                                            req.method.as_bytes(),
+                                            req.target.as_bytes(),
+                                            &H1Fields(&req.fields),
+                                            Protocol::Http11,
+                                            None,
+                                            req.started,
+                                        )
+                                    });
+                                    ctx.submit(0, app, app_req);
+                                    self.awaiting = Some(Awaiting {
+                                        head_only: req.head_only,
+                                        keep_alive,
+                                        logged,
+                                    });
+                                    served += 1;
+                                    offset += used;
+                                    break;
+                                }
+                                let reply = if too_large {
+                                    Reply::text(413, "request body too large\n")
+                                } else {
+                                    ctx.responder.respond(
+                                        req.method.as_bytes(),
+                                        req.target.as_bytes(),
+                                        &H1Fields(&req.fields),
+                                        "HTTP/1.1",
+                                        req.post.then_some(req.body_bytes),
+                                        now,
+                                    )
+                                };
+                                ctx.tally.response(scoreboard::Protocol::Http1, req.started);
+                                let date = ctx.date.get(SystemTime::now());
+                                self.body = encode_reply(
+                                    &reply,
+                                    req.head_only,
+                                    keep_alive,
+                                    date,
+                                    &mut self.wbuf,
+                                )
+                                .map(Outgoing::File);
+                                if let Some(log) = &mut ctx.access_log {
+                                    let remote =
+                                        *self.remote.get_or_insert_with(|| self.stream.remote());
+                                    let bytes = if req.head_only { 0 } else { reply.body.len() };
+                                    record_now(
+                                        log,
+                                        remote,
+                                        req.method.as_bytes(),
+                                        req.target.as_bytes(),
+                                        &H1Fields(&req.fields),
+                                        Protocol::Http11,
+                                        None,
+                                        req.started,
+                                        reply.status,
+                                        bytes,
+                                    );
+                                }
                                 served += 1;
                                 if !keep_alive {
                                     self.phase = Phase::Finishing;
@@ -464,7 +707,29 @@ impl Conn {
                 }
                 Err(e) => {
                     log::debug!("bad request: {e}");
+                    let started = self.request.as_ref().map_or(now, |r| r.started);
+                    ctx.tally.response(scoreboard::Protocol::Http1, started);
                     h1::error_response(&e, ctx.date.get(SystemTime::now()), &mut self.wbuf);
+                    if let Some(log) = &mut ctx.access_log {
+                        // The request line may be unreadable: logged as "-".
+                        let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+                        let (method, target) =
+                            self.request.as_ref().map_or((&b""[..], &b""[..]), |r| {
+                                (r.method.as_bytes(), r.target.as_bytes())
+                            });
+                        record_now(
+                            log,
+                            remote,
+                            method,
+                            target,
+                            &crate::app::NoFields,
+                            Protocol::Http11,
+                            None,
+                            now,
+                            e.status(),
+                            0,
+                        );
+                    }
                     self.phase = Phase::Finishing;
                     offset = self.rbuf.len();
                 }
@@ -494,7 +759,42 @@ impl Conn {
 
     /// Everything queued, the body being sent included, is written.
     fn output_done(&self) -> bool {
-        self.written == self.wbuf.len() && self.body.is_none()
+        self.written == self.wbuf.len() && self.body.is_none() && self.awaiting.is_none()
+    }
+
+    /// The app's reply to the awaited request: frame it (a streamed body
+    /// goes chunked as it is produced). The worker then drives the
+    /// connection as if it were ready.
+    pub(crate) fn deliver(
+        &mut self,
+        reply: Reply,
+        stream: Option<StreamReceiver>,
+        date: &[u8],
+        log: Option<&mut AccessLog>,
+    ) {
+        let Some(a) = self.awaiting.take() else {
+            return;
+        };
+        if let Some(rx) = stream {
+            encode_streamed_head(&reply, a.keep_alive, date, &mut self.wbuf);
+            let pending = a.logged.map(|logged| StreamLog {
+                logged,
+                status: reply.status,
+                bytes: 0,
+            });
+            self.body = Some(Outgoing::Stream(rx, pending));
+        } else {
+            self.body = encode_reply(&reply, a.head_only, a.keep_alive, date, &mut self.wbuf)
+                .map(Outgoing::File);
+            if let (Some(log), Some(logged)) = (log, a.logged) {
+                let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+                let bytes = if a.head_only { 0 } else { reply.body.len() };
+                logged.record(log, remote, reply.status, bytes);
+            }
+        }
+        if !a.keep_alive && self.phase == Phase::Open {
+            self.phase = Phase::Finishing;
+        }
     }
 
     /// Write `wbuf`, then the body being sent, until done or the socket
@@ -512,7 +812,39 @@ impl Conn {
                     Err(e) => return Err(e),
                 }
             }
-            let Some(body) = &mut self.body else { break };
+            let Some(outgoing) = &mut self.body else {
+                break;
+            };
+            let body = match outgoing {
+                Outgoing::File(f) => f,
+                Outgoing::Stream(rx, pending) => {
+                    self.wbuf.clear();
+                    self.written = 0;
+                    match rx.poll() {
+                        Polled::Pending => return Ok(()), // woken when produced
+                        Polled::Item(StreamItem::Data(d)) => {
+                            if let Some(p) = pending {
+                                p.bytes += d.len() as u64;
+                            }
+                            h1::encode_chunk(&d, &mut self.wbuf);
+                        }
+                        Polled::Item(StreamItem::End(trailers)) => {
+                            encode_end(&trailers, &mut self.wbuf);
+                            if let Some(Outgoing::Stream(_, p)) = self.body.take() {
+                                self.finished_stream = p;
+                            }
+                        }
+                        Polled::Item(StreamItem::Abort) => {
+                            // No last chunk: the client sees the body cut.
+                            if let Some(Outgoing::Stream(_, p)) = self.body.take() {
+                                self.finished_stream = p;
+                            }
+                            return Err(io::Error::other("app stream aborted"));
+                        }
+                    }
+                    continue;
+                }
+            };
             match &self.stream {
                 Stream::Plain(socket) => {
                     self.wbuf.clear();
@@ -568,25 +900,40 @@ impl Conn {
     }
 }
 
-/// Answer `req` through the worker's responder: the head and an
-/// in-memory body go into `out`; a file body is returned, to be sent after
-/// `out`.
-fn respond(
-    out: &mut Vec<u8>,
-    ctx: &mut Context,
-    req: &Request,
-    keep_alive: bool,
-    now: Instant,
-) -> Option<FileSource> {
-    let reply = ctx.responder.respond(
-        req.method.as_bytes(),
-        req.target.as_bytes(),
-        "HTTP/1.1",
-        req.post.then_some(req.body_bytes),
-        now,
-    );
-    let date = ctx.date.get(SystemTime::now());
-    encode_reply(&reply, req.head_only, keep_alive, date, out)
+/// The head of a reply whose body is streamed: chunked, no length.
+fn encode_streamed_head(reply: &Reply, keep_alive: bool, date: &[u8], out: &mut Vec<u8>) {
+    let fields: Vec<(&str, &[u8])> = std::iter::once(("server", &b"bicorn"[..]))
+        .chain(reply.fields.iter().map(|(n, v)| (&**n, v.as_bytes())))
+        .collect();
+    let head = h1::ResponseHead {
+        status: reply.status,
+        headers: &fields,
+    };
+    h1::encode_head(&head, h1::BodyFraming::Chunked, keep_alive, date, out);
+}
+
+/// The last chunk of a chunked body, with trailer fields (RFC 9112
+/// §7.1.2); fields that are not safe to write are dropped.
+fn encode_end(trailers: &[(String, Vec<u8>)], out: &mut Vec<u8>) {
+    if trailers.is_empty() {
+        h1::encode_last_chunk(out);
+        return;
+    }
+    out.extend_from_slice(b"0\r\n");
+    for (name, value) in trailers {
+        let token = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        let clean = value.iter().all(|&b| b != b'\r' && b != b'\n' && b != 0);
+        if token && clean {
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
 /// The most fields a response head is framed with from the stack.

@@ -10,17 +10,22 @@
 
 use std::collections::HashMap;
 use std::io::{self, IoSlice, Read, Write};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::config::HttpConfig;
 use crate::h2::conn::{Config, Connection, Event};
 use crate::h2::{ErrorCode, StreamId};
 
+use super::access::{Logged, record_now};
+use super::apps::AppRequest;
 use super::body::{CHUNK, FileSource};
 use super::conn::{Context, H2cUpgrade, READ_BUDGET};
 use super::fault::HANG_PATH;
 use super::listener::Stream;
-use crate::app::{Body, Reply};
+use crate::app::access_log::{AccessLog, Protocol, Remote};
+use crate::app::api::{App, Polled, StreamItem, StreamReceiver};
+use crate::app::{Body, Fields, NoFields, Reply, Request};
 
 const READ_CHUNK: usize = 16 * 1024;
 /// Most slices handed to one `writev` (the engine's output target keeps
@@ -28,14 +33,26 @@ const READ_CHUNK: usize = 16 * 1024;
 const WRITE_SLICES: usize = 64;
 
 /// A request being received (a POST body still arriving).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Pending {
+    /// The app answering it, and the request as it will get it.
+    app: Option<(Arc<dyn App>, AppRequest)>,
     method: Vec<u8>,
     path: Vec<u8>,
     head_only: bool,
     post: bool,
     received: u64,
     hang: bool,
+    /// Its log fields, when an access log is configured.
+    logged: Option<Logged>,
+}
+
+/// The pending access-log entry of a streamed body.
+#[derive(Debug)]
+struct StreamLog {
+    logged: Logged,
+    status: u16,
+    bytes: u64,
 }
 
 /// An HTTP/2 client connection.
@@ -60,9 +77,15 @@ pub(crate) struct H2Conn {
     /// Output is waiting for the socket (the last write would block).
     write_blocked: bool,
     /// Response bodies read from files as their streams take them.
-    sources: Vec<(StreamId, FileSource)>,
+    sources: Vec<(StreamId, Outgoing)>,
     /// Reused for file chunks on their way into the engine.
     chunk: Vec<u8>,
+    /// The peer, looked up when the access log first needs it.
+    remote: Option<Remote>,
+    /// Log fields of requests handed to an app, by stream.
+    app_logs: HashMap<u32, Logged>,
+    /// Streamed bodies that ended (or were cut), to be logged.
+    finished: Vec<StreamLog>,
 }
 
 impl H2Conn {
@@ -96,12 +119,14 @@ impl H2Conn {
             Err(_) => Connection::new(Config::default(), now),
         };
         let request = Pending {
+            app: None,
             method: up.method,
             path: up.target,
             head_only: up.head_only,
             post: false,
             received: 0,
             hang: up.hang,
+            logged: up.logged,
         };
         Self::start(
             stream,
@@ -141,6 +166,9 @@ impl H2Conn {
             write_blocked: false,
             sources: Vec::new(),
             chunk: Vec::new(),
+            remote: None,
+            app_logs: HashMap::new(),
+            finished: Vec::new(),
         };
         h2.conn.recv(initial, now);
         if draining {
@@ -155,6 +183,15 @@ impl H2Conn {
 
     pub(crate) fn is_closed(&self) -> bool {
         self.closed
+    }
+
+    /// Open streams and defence trips, for the scoreboard.
+    pub(crate) fn seen(&self) -> super::tally::Seen {
+        super::tally::Seen {
+            protocol: Some(crate::supervisor::scoreboard::Protocol::Http2),
+            streams: self.conn.open_streams() as u64,
+            defences: self.conn.counters(),
+        }
     }
 
     /// The worker drains: double GOAWAY, then finish open streams.
@@ -227,12 +264,18 @@ impl H2Conn {
         let mut served = 0;
         let mut more = false;
         if let Some(p) = self.upgraded.take() {
-            served += self.answer(StreamId::new(1), &p, ctx, now);
+            served += self.answer(StreamId::new(1), p, ctx, now);
         }
         loop {
             let read = self.read(now);
             served += self.respond(ctx, now);
             let write = self.flush_bodies(now);
+            if let Some(log) = &mut ctx.access_log {
+                for p in self.finished.drain(..) {
+                    let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+                    p.logged.record(log, remote, p.status, p.bytes);
+                }
+            }
             if self.closed {
                 return (served, false);
             }
@@ -310,23 +353,56 @@ impl H2Conn {
             let id = *id;
             let mut finished = !self.conn.is_sending(id);
             while !finished && self.conn.wants_body(id, CHUNK) {
-                self.chunk.clear();
-                match src.read_into(&mut self.chunk, CHUNK) {
-                    Ok(_) => {
-                        let end = src.is_done();
-                        let _ = self.conn.send_data(id, &self.chunk, end);
-                        queued = true;
-                        finished = end;
+                match src {
+                    Outgoing::File(file) => {
+                        self.chunk.clear();
+                        match file.read_into(&mut self.chunk, CHUNK) {
+                            Ok(_) => {
+                                let end = file.is_done();
+                                let _ = self.conn.send_data(id, &self.chunk, end);
+                                queued = true;
+                                finished = end;
+                            }
+                            Err(e) => {
+                                log::warn!("file body for h2 stream {id} failed: {e}");
+                                self.conn.reset(id, ErrorCode::INTERNAL_ERROR);
+                                finished = true;
+                            }
+                        }
                     }
-                    Err(e) => {
-                        log::warn!("file body for h2 stream {id} failed: {e}");
-                        self.conn.reset(id, ErrorCode::INTERNAL_ERROR);
-                        finished = true;
-                    }
+                    Outgoing::Stream(rx, pending) => match rx.poll() {
+                        Polled::Pending => break, // woken when produced
+                        Polled::Item(StreamItem::Data(d)) => {
+                            if let Some(p) = pending {
+                                p.bytes += d.len() as u64;
+                            }
+                            let _ = self.conn.send_data(id, &d, false);
+                            queued = true;
+                        }
+                        Polled::Item(StreamItem::End(trailers)) => {
+                            if trailers.is_empty() {
+                                let _ = self.conn.send_data(id, &[], true);
+                            } else {
+                                let fields: Vec<(&[u8], &[u8])> = trailers
+                                    .iter()
+                                    .map(|(n, v)| (n.as_bytes(), v.as_slice()))
+                                    .collect();
+                                let _ = self.conn.send_trailers(id, &fields);
+                            }
+                            queued = true;
+                            finished = true;
+                        }
+                        Polled::Item(StreamItem::Abort) => {
+                            self.conn.reset(id, ErrorCode::INTERNAL_ERROR);
+                            finished = true;
+                        }
+                    },
                 }
             }
             if finished {
-                self.sources.swap_remove(i);
+                if let (_, Outgoing::Stream(_, Some(p))) = self.sources.swap_remove(i) {
+                    self.finished.push(p);
+                }
             } else {
                 i += 1;
             }
@@ -407,7 +483,72 @@ impl H2Conn {
                     end_stream,
                 } => {
                     self.deadline = now + self.http.keepalive_timeout;
+                    let path = head.path().unwrap_or_default();
+                    if let Some((app, route_headers)) = ctx.app_for(path) {
+                        let mut req = AppRequest {
+                            route_headers: route_headers.into_vec(),
+                            method: head.method().to_vec(),
+                            target: path.to_vec(),
+                            http2: true,
+                            ..AppRequest::default()
+                        };
+                        let mut host = false;
+                        for f in head.fields() {
+                            if !f.name.starts_with(b":") {
+                                host |= f.name == b"host";
+                                req.fields.push((f.name.to_vec(), f.value.to_vec()));
+                            }
+                        }
+                        if let (false, Some(authority)) = (host, head.authority()) {
+                            req.fields.push((b"host".to_vec(), authority.to_vec()));
+                        }
+                        let logged = ctx.access_log.as_ref().map(|_| {
+                            Logged::new(
+                                head.method(),
+                                path,
+                                &H2Fields(&head),
+                                Protocol::Http2,
+                                Some(stream.value()),
+                                now,
+                            )
+                        });
+                        self.conn.recycle_fields(head.into_fields());
+                        if end_stream {
+                            if let Some(l) = logged {
+                                self.app_logs.insert(stream.value(), l);
+                            }
+                            ctx.submit(stream.value(), app, req);
+                            served += 1;
+                        } else {
+                            self.requests.insert(
+                                stream.value(),
+                                Pending {
+                                    app: Some((app, req)),
+                                    method: Vec::new(),
+                                    path: Vec::new(),
+                                    head_only: false,
+                                    post: false,
+                                    received: 0,
+                                    hang: false,
+                                    logged,
+                                },
+                            );
+                        }
+                        continue;
+                    }
+                    let logged = (!end_stream && ctx.access_log.is_some()).then(|| {
+                        Logged::new(
+                            head.method(),
+                            path,
+                            &H2Fields(&head),
+                            Protocol::Http2,
+                            Some(stream.value()),
+                            now,
+                        )
+                    });
                     let pending = Pending {
+                        logged,
+                        app: None,
                         method: if end_stream {
                             Vec::new()
                         } else {
@@ -425,14 +566,28 @@ impl H2Conn {
                     };
                     if end_stream {
                         // Answer from the head itself: no copy.
-                        served += self.answer_with(
-                            stream,
-                            &pending,
-                            head.method(),
-                            head.path().unwrap_or_default(),
-                            ctx,
-                            now,
-                        );
+                        let req = Request {
+                            method: head.method(),
+                            target: head.path().unwrap_or_default(),
+                            fields: &H2Fields(&head),
+                        };
+                        let (status, bytes) = self.answer_with(stream, &pending, req, ctx, now);
+                        served += 1;
+                        if let Some(log) = &mut ctx.access_log {
+                            let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+                            record_now(
+                                log,
+                                remote,
+                                head.method(),
+                                path,
+                                &H2Fields(&head),
+                                Protocol::Http2,
+                                Some(stream.value()),
+                                now,
+                                status,
+                                bytes,
+                            );
+                        }
                     } else {
                         self.requests.insert(stream.value(), pending);
                     }
@@ -445,16 +600,48 @@ impl H2Conn {
                 } => {
                     if let Some(p) = self.requests.get_mut(&stream.value()) {
                         p.received += data.len() as u64;
+                        if let Some((_, req)) = &mut p.app {
+                            req.push_body(&data, ctx.max_app_body());
+                            if req.too_large {
+                                // RFC 9113 §8.1: a complete response may
+                                // precede the request's end; RST_STREAM
+                                // (NO_ERROR) then asks the client to stop.
+                                if let (Some(p), Some(log)) =
+                                    (self.requests.remove(&stream.value()), &mut ctx.access_log)
+                                    && let Some(logged) = &p.logged
+                                {
+                                    let remote =
+                                        *self.remote.get_or_insert_with(|| self.stream.remote());
+                                    logged.record(log, remote, 413, 0);
+                                }
+                                let _ =
+                                    self.send_reply(stream, Reply::new(413, Body::Empty), false);
+                                self.conn.reset(stream, ErrorCode::NO_ERROR);
+                                self.conn.release_body(stream, data);
+                                served += 1;
+                                continue;
+                            }
+                        }
                     }
                     self.conn.release_body(stream, data);
                     if end_stream && let Some(p) = self.requests.remove(&stream.value()) {
-                        served += self.answer(stream, &p, ctx, now);
+                        served += self.answer(stream, p, ctx, now);
                     }
                 }
                 Event::Trailers { stream, fields } => {
+                    if let Some(Pending {
+                        app: Some((_, req)),
+                        ..
+                    }) = self.requests.get_mut(&stream.value())
+                    {
+                        req.trailers = fields
+                            .iter()
+                            .map(|f| (f.name.to_vec(), f.value.to_vec()))
+                            .collect();
+                    }
                     self.conn.recycle_fields(fields);
                     if let Some(p) = self.requests.remove(&stream.value()) {
-                        served += self.answer(stream, &p, ctx, now);
+                        served += self.answer(stream, p, ctx, now);
                     }
                 }
                 Event::Reset { stream, code } => {
@@ -469,8 +656,73 @@ impl H2Conn {
         served
     }
 
-    fn answer(&mut self, stream: StreamId, p: &Pending, ctx: &mut Context, now: Instant) -> u64 {
-        self.answer_with(stream, p, &p.method, &p.path, ctx, now)
+    fn answer(&mut self, stream: StreamId, mut p: Pending, ctx: &mut Context, now: Instant) -> u64 {
+        if let Some((app, req)) = p.app.take() {
+            if let Some(l) = p.logged.take() {
+                self.app_logs.insert(stream.value(), l);
+            }
+            ctx.submit(stream.value(), app, req);
+            return 1;
+        }
+        let req = Request {
+            method: &p.method,
+            target: &p.path,
+            fields: &NoFields,
+        };
+        let (status, bytes) = self.answer_with(stream, &p, req, ctx, now);
+        if let (Some(log), Some(logged)) = (&mut ctx.access_log, &p.logged) {
+            let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+            logged.record(log, remote, status, bytes);
+        }
+        1
+    }
+
+    /// An app's reply for `stream` came back: send it (a streamed body as
+    /// it is produced).
+    pub(crate) fn deliver(
+        &mut self,
+        stream: u32,
+        reply: Reply,
+        body: Option<StreamReceiver>,
+        head_only: bool,
+        log: Option<&mut AccessLog>,
+    ) {
+        let id = StreamId::new(stream);
+        let logged = self.app_logs.remove(&stream);
+        if !self.conn.is_sending(id) {
+            return; // reset meanwhile; dropping `body` stops its producer
+        }
+        let status = reply.status;
+        let bytes = if head_only { 0 } else { reply.body.len() };
+        if body.is_none()
+            && let (Some(log), Some(logged)) = (log, &logged)
+        {
+            let remote = *self.remote.get_or_insert_with(|| self.stream.remote());
+            logged.record(log, remote, status, bytes);
+        }
+        let pending = logged.filter(|_| body.is_some()).map(|logged| StreamLog {
+            logged,
+            status,
+            bytes: 0,
+        });
+        if let Some(rx) = body {
+            let mut fields: Vec<(&[u8], &[u8])> = vec![(b"server", b"bicorn")];
+            fields.extend(
+                reply
+                    .fields
+                    .iter()
+                    .map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+            );
+            if self
+                .conn
+                .send_headers(id, reply.status, &fields, false)
+                .is_ok()
+            {
+                self.sources.push((id, Outgoing::Stream(rx, pending)));
+            }
+        } else if self.send_reply(id, reply, head_only).is_err() {
+            log::debug!("h2 stream {stream} closed before its app reply");
+        }
     }
 
     /// Answer through the worker's responder.
@@ -478,19 +730,22 @@ impl H2Conn {
         &mut self,
         stream: StreamId,
         p: &Pending,
-        method: &[u8],
-        path: &[u8],
+        req: Request<'_>,
         ctx: &mut Context,
         now: Instant,
-    ) -> u64 {
+    ) -> (u16, u64) {
         ctx.request_hang(p.hang);
-        let reply =
-            ctx.responder
-                .respond(method, path, "HTTP/2", p.post.then_some(p.received), now);
-        match self.send_reply(stream, reply, p.head_only) {
-            Ok(()) => 1,
-            Err(_) => 0, // reset meanwhile
-        }
+        ctx.tally
+            .response(crate::supervisor::scoreboard::Protocol::Http2, now);
+        let received = p.post.then_some(p.received);
+        let reply = ctx
+            .responder
+            .respond(req.method, req.target, req.fields, "HTTP/2", received, now);
+        let status = reply.status;
+        let bytes = if p.head_only { 0 } else { reply.body.len() };
+        // An Err: the stream was reset meanwhile; nothing to send.
+        let _ = self.send_reply(stream, reply, p.head_only);
+        (status, bytes)
     }
 
     /// Frame `reply` on `stream`: the head now, the body as flow control
@@ -555,10 +810,42 @@ impl H2Conn {
                     self.conn.send_data(stream, part, true)?;
                 }
             }
-            Body::File(range) => self.sources.push((stream, FileSource::new(range))),
+            Body::File(range) => self
+                .sources
+                .push((stream, Outgoing::File(FileSource::new(range)))),
         }
         Ok(())
     }
+}
+
+/// HTTP/2 request fields as the content layer looks them up.
+struct H2Fields<'a>(&'a crate::h2::request::RequestHead);
+
+impl Fields for H2Fields<'_> {
+    fn each_value(&self, name: &str, each: &mut dyn FnMut(&[u8])) {
+        let mut seen = false;
+        for f in self.0.fields() {
+            if f.name == name.as_bytes() {
+                seen = true;
+                each(f.value);
+            }
+        }
+        // RFC 9113 §8.3.1: :authority stands for Host.
+        if name == "host"
+            && !seen
+            && let Some(authority) = self.0.authority()
+        {
+            each(authority);
+        }
+    }
+}
+
+/// A body sent over time on one stream.
+#[derive(Debug)]
+enum Outgoing {
+    File(FileSource),
+    /// An app's body, with its pending log entry.
+    Stream(StreamReceiver, Option<StreamLog>),
 }
 
 /// The most fields a response head is framed with from the stack.

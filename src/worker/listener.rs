@@ -97,29 +97,37 @@ impl std::os::fd::AsFd for Socket {
     }
 }
 
+/// Every client octet passes here (TLS records included), so the
+/// worker's byte counters are kept here (`tally::count_in` / `count_out`).
 impl Read for Socket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
+        let n = match self {
             Socket::Tcp(s) => s.read(buf),
             Socket::Unix(s) => s.read(buf),
-        }
+        }?;
+        super::tally::count_in(n);
+        Ok(n)
     }
 }
 
 impl Write for Socket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
+        let n = match self {
             Socket::Tcp(s) => s.write(buf),
             Socket::Unix(s) => s.write(buf),
-        }
+        }?;
+        super::tally::count_out(n);
+        Ok(n)
     }
 
     /// rustls hands its queued records over as several slices.
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self {
+        let n = match self {
             Socket::Tcp(s) => s.write_vectored(bufs),
             Socket::Unix(s) => s.write_vectored(bufs),
-        }
+        }?;
+        super::tally::count_out(n);
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -162,6 +170,19 @@ impl Stream {
     /// Does a read shorter than the buffer prove the socket is drained
     /// for now? True for a plain socket; TLS keeps its own buffers, so a
     /// TLS stream is read until WouldBlock.
+    /// The peer, for the access log.
+    pub(crate) fn remote(&self) -> crate::app::access_log::Remote {
+        use crate::app::access_log::Remote;
+        let socket = match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(t) => t.socket(),
+        };
+        match socket {
+            Socket::Tcp(s) => s.peer_addr().map_or(Remote::Unix, |a| Remote::Ip(a.ip())),
+            Socket::Unix(_) => Remote::Unix,
+        }
+    }
+
     pub(crate) fn drained_by_short_read(&self) -> bool {
         match self {
             Stream::Plain(_) => true,

@@ -27,6 +27,8 @@
 //! the client already sent is still answered; exit when no connection is
 //! left, or at `shutdown_timeout`.
 
+mod access;
+mod apps;
 mod body;
 mod client;
 mod conn;
@@ -34,6 +36,8 @@ mod fault;
 mod h2conn;
 mod listener;
 mod respond;
+mod status;
+mod tally;
 mod tls;
 
 use std::cmp::Reverse;
@@ -48,14 +52,18 @@ use mio::{Events, Interest, Poll, Token};
 use nix::unistd::Pid;
 
 use crate::config::{Config, Listen};
-use crate::supervisor::scoreboard::{Slot, WorkerState};
+use crate::supervisor::scoreboard::{Scoreboard, Slot, WorkerState};
 use crate::sys;
 
+use crate::app::api::{Completion, WorkerInfo};
 use client::Client;
 use fault::Fault;
 use listener::Acceptor;
+use tally::Seen;
 
 const SIGNAL: Token = Token(0);
+/// App handler threads report here (connection tokens never reach it).
+const WAKER: Token = Token(usize::MAX);
 const FIRST_LISTENER: usize = 1;
 const MAX_LISTENERS: usize = crate::config::MAX_LISTENERS;
 const FIRST_CONN: usize = FIRST_LISTENER + MAX_LISTENERS;
@@ -80,6 +88,8 @@ pub struct WorkerSetup<'a> {
     pub listeners: Vec<(Listen, OwnedFd, Option<Arc<rustls::ServerConfig>>)>,
     /// Its scoreboard slot.
     pub slot: Slot<'a>,
+    /// The whole scoreboard, which the status routes read.
+    pub board: &'a Scoreboard,
     /// Write end of the master's wake-up pipe: a byte there makes the
     /// master look at the scoreboard (ready, draining).
     pub master_pipe: OwnedFd,
@@ -108,6 +118,8 @@ pub fn run(setup: WorkerSetup<'_>) -> i32 {
 struct Table {
     entries: Vec<Option<(u32, Client)>>,
     tags: Vec<u32>,
+    /// What each connection last contributed to the scoreboard's gauges.
+    seen: Vec<Seen>,
     free: Vec<usize>,
     live: usize,
 }
@@ -126,12 +138,19 @@ impl Table {
         let index = self.free.pop().unwrap_or_else(|| {
             self.entries.push(None);
             self.tags.push(0);
+            self.seen.push(Seen::default());
             self.entries.len() - 1
         });
+        self.seen[index] = Seen::default();
         let tag = self.tags[index];
         self.entries[index] = Some((tag, conn));
         self.live += 1;
         (Self::token(index, tag), index)
+    }
+
+    /// What the connection at `token` last contributed.
+    fn seen_mut(&mut self, token: Token) -> Option<&mut Seen> {
+        self.seen.get_mut(Self::index(token).0)
     }
 
     fn get(&mut self, token: Token) -> Option<&mut Client> {
@@ -208,7 +227,7 @@ struct Worker<'a> {
     max_requests: u64,
     drain: Option<Instant>,
     fault: Fault,
-    ctx: conn::Context,
+    ctx: conn::Context<'a>,
 }
 
 impl std::fmt::Debug for Worker<'_> {
@@ -246,6 +265,8 @@ impl<'a> Worker<'a> {
                 setup.generation,
                 setup.config.routes.clone(),
                 setup.config.http,
+                setup.board,
+                setup.slot.index(),
             ),
             config: setup.config,
             poll,
@@ -279,6 +300,14 @@ impl<'a> Worker<'a> {
             std::process::exit(3);
         }
         drop_privileges(&self.config)?;
+        // Opened after the privilege drop, as the workers' user, so a
+        // worker writes its own lines (and its pid in JSON).
+        self.ctx.access_log = crate::app::access_log::AccessLog::open(&self.config.access_log)
+            .unwrap_or_else(|e| {
+                log::error!("{e}; serving without an access log");
+                None
+            });
+        self.start_apps()?;
         self.start_accepting()?;
         self.slot.set_state(WorkerState::Ready);
         self.wake_master();
@@ -291,9 +320,16 @@ impl<'a> Worker<'a> {
         loop {
             let now = Instant::now();
             self.slot.tick(sys::monotonic_ms());
+            self.ctx
+                .tally
+                .publish(&self.slot, self.requests, self.conns.live as u64);
             self.fire_deadlines(now);
+            if let Some(log) = &mut self.ctx.access_log {
+                log.on_deadline(now);
+            }
             if let Some(started) = self.drain {
                 if self.conns.live == 0 {
+                    self.apps_before_exit();
                     return Ok(());
                 }
                 if now.duration_since(started) >= self.config.shutdown_timeout {
@@ -320,6 +356,12 @@ impl<'a> Worker<'a> {
                 .map(|Reverse((t, _))| *t)
                 .into_iter()
                 .chain(self.accept_resume)
+                .chain(
+                    self.ctx
+                        .access_log
+                        .as_ref()
+                        .and_then(crate::app::access_log::AccessLog::next_flush_deadline),
+                )
                 .min();
             let timeout = if self.revisit.is_empty() {
                 next.map(|t| t.saturating_duration_since(now).min(TICK))
@@ -335,6 +377,7 @@ impl<'a> Worker<'a> {
             for event in events.iter() {
                 match event.token() {
                     SIGNAL => self.on_signals(),
+                    WAKER => self.on_completions(),
                     Token(t) if t < FIRST_CONN => self.accept(t - FIRST_LISTENER),
                     token => {
                         self.on_conn_event(token);
@@ -355,6 +398,39 @@ impl<'a> Worker<'a> {
                 if let Some(token) = self.revisit.pop_front() {
                     self.on_conn_event(token);
                 }
+            }
+        }
+    }
+
+    fn info(&self) -> WorkerInfo {
+        WorkerInfo {
+            pid: std::process::id(),
+            slot: self.slot.index(),
+            generation: self.generation,
+        }
+    }
+
+    /// Start the handler threads when the config routes to apps, after
+    /// each app's `after_fork` hook.
+    fn start_apps(&mut self) -> io::Result<()> {
+        if self.config.app_routes().next().is_none() {
+            return Ok(());
+        }
+        let apps = crate::app::api::registered();
+        let info = self.info();
+        for app in apps.iter() {
+            app.after_fork(&info);
+        }
+        let waker = Arc::new(mio::Waker::new(self.poll.registry(), WAKER)?);
+        self.ctx.apps = apps::AppRuntime::start(&self.config, &apps, waker)?;
+        Ok(())
+    }
+
+    fn apps_before_exit(&mut self) {
+        if self.ctx.apps.is_some() {
+            let info = self.info();
+            for app in crate::app::api::registered().iter() {
+                app.before_exit(&info);
             }
         }
     }
@@ -416,9 +492,15 @@ impl<'a> Worker<'a> {
             }
             libc::SIGTERM | libc::SIGINT => {
                 log::debug!("fast stop");
+                if let Some(log) = &mut self.ctx.access_log {
+                    log.flush();
+                }
                 std::process::exit(0);
             }
             libc::SIGUSR1 => {
+                if let Some(log) = &mut self.ctx.access_log {
+                    log.reopen();
+                }
                 if let Some(path) = &self.config.log.file
                     && let Err(e) = crate::logging::redirect_stderr(path, None)
                 {
@@ -484,7 +566,6 @@ impl<'a> Worker<'a> {
                         self.conns.remove(token);
                         continue;
                     }
-                    self.slot.set_connections(self.conns.live as u64);
                     self.after_io(token, now);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -520,8 +601,45 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// Replies and stream news from the app threads: hand each to its
+    /// connection (if still open) and drive that connection.
+    fn on_completions(&mut self) {
+        let mut touched: Vec<Token> = Vec::new();
+        loop {
+            let Some(done) = self.ctx.apps.as_ref().and_then(|a| a.pool.try_completion()) else {
+                break;
+            };
+            let key = match done {
+                Completion::Reply {
+                    key,
+                    reply,
+                    stream,
+                    head_only,
+                } => {
+                    if let Some((started, protocol)) = self.ctx.app_started.remove(&key) {
+                        self.ctx.tally.response(protocol, started);
+                    }
+                    let date = self.ctx.date.get(std::time::SystemTime::now()).to_vec();
+                    if let Some(client) = self.conns.get(Token(key.conn)) {
+                        let log = self.ctx.access_log.as_mut();
+                        client.deliver(key.stream, reply, stream, head_only, &date, log);
+                    }
+                    key
+                }
+                Completion::Wake { key } => key,
+            };
+            if !touched.contains(&Token(key.conn)) {
+                touched.push(Token(key.conn));
+            }
+        }
+        for token in touched {
+            self.on_conn_event(token);
+        }
+    }
+
     fn on_conn_event(&mut self, token: Token) {
         let now = Instant::now();
+        self.ctx.current = token.0;
         let closing = self.drain.is_some() || self.recycling();
         let Some(client) = self.conns.take(token) else {
             return;
@@ -534,7 +652,6 @@ impl<'a> Worker<'a> {
         }
         if served > 0 {
             self.requests += served;
-            self.slot.set_requests(self.requests);
             if self.fault == Fault::HangOnPath && self.ctx.hang_requested() {
                 log::warn!("worker hanging on purpose (test fault hang-on-path)");
                 fault::hang();
@@ -560,7 +677,13 @@ impl<'a> Worker<'a> {
         let Some(conn) = self.conns.get(token) else {
             return;
         };
-        if conn.is_closed() {
+        let (seen, closed) = (conn.seen(), conn.is_closed());
+        if let Some(last) = self.conns.seen_mut(token) {
+            self.ctx.tally.shift(last, &seen);
+            *last = seen;
+        }
+        if closed {
+            self.ctx.tally.shift(&seen, &Seen::default());
             if let Some(mut conn) = self.conns.remove(token) {
                 let _ = self.poll.registry().deregister(conn.source_mut());
             }
@@ -574,9 +697,11 @@ impl<'a> Worker<'a> {
                     log::error!("cannot resume accepting: {e}");
                 }
             }
-            self.slot.set_connections(self.conns.live as u64);
             return;
         }
+        let Some(conn) = self.conns.get(token) else {
+            return;
+        };
         if let Some(deadline) = conn.take_new_deadline() {
             self.deadlines.push(Reverse((deadline, token)));
         }

@@ -1,67 +1,63 @@
-//! The built-in responder, for both protocols, until the content layer
-//! lands: configured `[[route]]` directories are served plainly (GET and
-//! HEAD, index.html, a 301 adding a directory's trailing slash,
-//! Content-Type by extension), anything else is answered with a short
-//! text naming the protocol, worker pid and generation.
+//! The worker's responder for everything that is not an app: a request
+//! on a `root = "dir"` route is answered by the static-file layer
+//! (`app::files`: safe paths, validators, conditional and range requests,
+//! precompressed siblings, listings, a revalidating cache); a path outside
+//! every route gets a short text naming the protocol, worker pid and
+//! generation (what the process tests and benchmarks use to see who
+//! answered).
 //!
-//! Path mapping is the safe minimum: the path is percent-decoded once;
-//! `..`, `.`, dotfiles, backslashes and NUL are refused (404), and a
-//! symlink may not lead outside the root. Small files (up to 1 MiB) are
-//! kept in memory and revalidated (size and mtime) at most once a second,
-//! so a hot file costs no system call per request.
+//! Route headers of app routes are added by the connection when the app's
+//! reply comes back; an app route reaching here (no app runtime) is 404.
+//!
+//! A `status` route is answered from the scoreboard, which every worker
+//! can read (it is mapped before the fork): metrics and the status page
+//! from every slot in use, health from this worker's own state.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
-use crate::app::{Body, FieldValue, FileRange, Reply};
-use crate::config::{Route, RouteTarget};
+use crate::app::reply::{FieldName, FieldValue};
+use crate::app::{Body, Fields, Reply, Request, StaticFiles, route_for};
+use crate::config::{Route, RouteTarget, StatusPage};
+use crate::supervisor::scoreboard::{Scoreboard, Snapshot, WorkerState};
+use crate::sys;
 
-/// Files up to this size are cached in memory.
-const CACHE_MAX_FILE: u64 = 1 << 20;
-/// Most files cached per worker.
-const CACHE_MAX_ENTRIES: usize = 1024;
-/// How often a cached file is checked for changes.
-const REVALIDATE: Duration = Duration::from_secs(1);
+use super::status;
 
+/// Routes and the static-file cache of one worker.
 #[derive(Debug)]
-struct Cached {
-    data: Arc<[u8]>,
-    content_type: &'static str,
-    len: u64,
-    modified: Option<SystemTime>,
-    checked: Instant,
-}
-
-/// Routes and the file cache of one worker.
-#[derive(Debug)]
-pub(crate) struct Responder {
+pub(crate) struct Responder<'a> {
     identity: String,
     routes: Vec<Route>,
-    /// Small files by URL path: a hit within the revalidation second
-    /// costs no system call.
-    cache: HashMap<Vec<u8>, Cached>,
+    files: StaticFiles,
+    /// The whole scoreboard, read by status routes.
+    board: &'a Scoreboard,
+    /// This worker's slot on it.
+    slot: usize,
 }
 
-impl Responder {
-    pub(crate) fn new(identity: String, mut routes: Vec<Route>) -> Self {
-        // Longest prefix first.
-        routes.sort_by_key(|r| std::cmp::Reverse(r.path.len()));
+impl<'a> Responder<'a> {
+    pub(crate) fn new(
+        identity: String,
+        routes: Vec<Route>,
+        board: &'a Scoreboard,
+        slot: usize,
+    ) -> Self {
         Self {
             identity,
             routes,
-            cache: HashMap::new(),
+            files: StaticFiles::new(),
+            board,
+            slot,
         }
     }
 
-    /// Answer `method` `target`; `protocol` and `received` (body octets
-    /// of a POST) only feed the identity text.
+    /// Answer `method` `target` with the request's `fields`; `protocol`
+    /// and `received` (body octets of a POST) only feed the identity text.
     pub(crate) fn respond(
         &mut self,
         method: &[u8],
         target: &[u8],
+        fields: &dyn Fields,
         protocol: &str,
         received: Option<u64>,
         now: Instant,
@@ -70,15 +66,7 @@ impl Responder {
             Some(q) => &target[..q],
             None => target,
         };
-        let route = self
-            .routes
-            .iter()
-            .find(|r| path.starts_with(r.path.as_bytes()))
-            .and_then(|r| match &r.target {
-                RouteTarget::Files(f) => Some((r.path.len(), f.root.clone())),
-                RouteTarget::App(_) => None,
-            });
-        let Some((prefix_len, root)) = route else {
+        let Some((route, rel)) = route_for(&self.routes, path) else {
             let text = match received {
                 Some(n) => format!(
                     "bicorn worker {} protocol={protocol} received={n}\n",
@@ -88,183 +76,134 @@ impl Responder {
             };
             return Reply::text(200, text);
         };
+        match &route.target {
+            RouteTarget::Files(files) => {
+                let req = Request {
+                    method,
+                    target,
+                    fields,
+                };
+                self.files
+                    .serve(files, &route.headers, rel, &req, now, SystemTime::now())
+            }
+            RouteTarget::App(_) => Reply::text(404, "not found\n"),
+            RouteTarget::Status(page) => {
+                let mut reply = self.status(*page, method, rel);
+                reply.fields.extend(
+                    route
+                        .headers
+                        .iter()
+                        .map(|(n, v)| (FieldName::Owned(n.clone()), FieldValue::Owned(v.clone()))),
+                );
+                if route.headers.iter().all(|(n, _)| n != "cache-control") {
+                    reply = reply.with("cache-control", "no-store");
+                }
+                reply
+            }
+        }
+    }
+
+    /// A status route's answer to `method` for `rel` below its path
+    /// (only the path itself is answered).
+    fn status(&self, page: StatusPage, method: &[u8], rel: &[u8]) -> Reply {
+        if !(rel.is_empty() || rel == b"/") {
+            return Reply::text(404, "not found\n");
+        }
         if method != b"GET" && method != b"HEAD" {
             return Reply::text(405, "method not allowed\n").with("allow", "GET, HEAD");
         }
-        if let Some(c) = self.cache.get(path)
-            && now.duration_since(c.checked) < REVALIDATE
-        {
-            return Reply::new(200, Body::shared(c.data.clone()))
-                .with("content-type", FieldValue::Static(c.content_type));
+        let now_ms = sys::monotonic_ms();
+        let workers = || self.board.snapshots().collect::<Vec<Snapshot>>();
+        match page {
+            StatusPage::Health => match self.board.slot(self.slot).state() {
+                WorkerState::Ready => Reply::text(200, "ok\n"),
+                WorkerState::Booting | WorkerState::Draining => Reply::text(503, "draining\n"),
+            },
+            StatusPage::Metrics => Reply::new(
+                200,
+                Body::Owned(status::metrics(&workers(), now_ms).into_bytes()),
+            )
+            .with("content-type", status::METRICS_TYPE),
+            StatusPage::Page => Reply::new(
+                200,
+                Body::Owned(status::page(&workers(), now_ms, std::process::id()).into_bytes()),
+            )
+            .with("content-type", status::PAGE_TYPE),
         }
-        let Some(rel) = safe_relative(&path[prefix_len..]) else {
-            return Reply::text(404, "not found\n");
-        };
-        let mut file = root.join(&rel);
-        if file.is_dir() {
-            if !path.ends_with(b"/") {
-                return Reply::text(301, "moved permanently\n")
-                    .with("location", format!("{}/", String::from_utf8_lossy(path)));
-            }
-            file.push("index.html");
-        }
-        // A symlink may not lead outside the root.
-        match std::fs::canonicalize(&file) {
-            Ok(real) if real.starts_with(&root) => {}
-            _ => return Reply::text(404, "not found\n"),
-        }
-        match self.file(path, &file, now) {
-            Some(body) => {
-                Reply::new(200, body).with("content-type", FieldValue::Static(content_type(&file)))
-            }
-            None => Reply::text(404, "not found\n"),
-        }
-    }
-
-    /// The contents of `file` (URL `path`), reusing the cached copy when
-    /// its size and mtime are unchanged.
-    /// Larger files are opened and sent as a range, never read whole.
-    fn file(&mut self, path: &[u8], file: &Path, now: Instant) -> Option<Body> {
-        if let Some(c) = self.cache.get_mut(path) {
-            let meta = std::fs::metadata(file).ok()?;
-            if meta.len() == c.len && meta.modified().ok() == c.modified {
-                c.checked = now;
-                return Some(Body::shared(c.data.clone()));
-            }
-        }
-        let meta = std::fs::metadata(file).ok()?;
-        if !meta.is_file() {
-            return None;
-        }
-        if meta.len() > CACHE_MAX_FILE {
-            let opened = std::fs::File::open(file).ok()?;
-            let len = opened.metadata().ok()?.len();
-            return Some(Body::File(FileRange {
-                file: Arc::new(opened),
-                offset: 0,
-                len,
-            }));
-        }
-        let data: Arc<[u8]> = std::fs::read(file).ok()?.into();
-        if meta.len() <= CACHE_MAX_FILE {
-            if self.cache.len() >= CACHE_MAX_ENTRIES {
-                self.cache.clear();
-            }
-            self.cache.insert(
-                path.to_vec(),
-                Cached {
-                    data: data.clone(),
-                    content_type: content_type(file),
-                    len: meta.len(),
-                    modified: meta.modified().ok(),
-                    checked: now,
-                },
-            );
-        }
-        Some(Body::shared(data))
-    }
-}
-
-/// The path below a route as a relative path, or `None` if it tries to
-/// escape or name something hidden.
-fn safe_relative(raw: &[u8]) -> Option<PathBuf> {
-    let decoded = percent_decode(raw)?;
-    if decoded.contains(&0) || decoded.contains(&b'\\') {
-        return None;
-    }
-    let text = String::from_utf8(decoded).ok()?;
-    let mut rel = PathBuf::new();
-    for segment in text.split('/').filter(|s| !s.is_empty()) {
-        if segment == "." || segment == ".." || segment.starts_with('.') {
-            return None;
-        }
-        rel.push(segment);
-    }
-    Some(rel)
-}
-
-/// Percent-decoding, once (so `%252e` stays `%2e`, a literal name).
-fn percent_decode(raw: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] == b'%' {
-            let hex = raw.get(i + 1..i + 3)?;
-            let s = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(s, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(raw[i]);
-            i += 1;
-        }
-    }
-    Some(out)
-}
-
-fn content_type(file: &Path) -> &'static str {
-    let ext = file
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match ext.as_deref().map(Cow::from).as_deref() {
-        Some("html" | "htm") => "text/html; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("js" | "mjs") => "text/javascript; charset=utf-8",
-        Some("json") => "application/json",
-        Some("txt") => "text/plain; charset=utf-8",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("gif") => "image/gif",
-        Some("webp") => "image/webp",
-        Some("ico") => "image/x-icon",
-        Some("wasm") => "application/wasm",
-        Some("xml") => "application/xml",
-        Some("pdf") => "application/pdf",
-        _ => "application/octet-stream",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::NoFields;
+    use crate::config::{Route, RouteTarget, StatusPage};
+
+    fn responder(board: &Scoreboard, headers: Vec<(String, String)>) -> Responder<'_> {
+        let route = |path: &str, page| Route {
+            path: path.to_string(),
+            headers: headers.clone(),
+            target: RouteTarget::Status(page),
+        };
+        let routes = vec![
+            route("/-/metrics", StatusPage::Metrics),
+            route("/-/health", StatusPage::Health),
+            route("/-/status", StatusPage::Page),
+        ];
+        Responder::new("test".into(), routes, board, 0)
+    }
+
+    fn ask(r: &mut Responder<'_>, method: &str, target: &str) -> Reply {
+        let (m, t) = (method.as_bytes(), target.as_bytes());
+        r.respond(m, t, &NoFields, "HTTP/1.1", None, Instant::now())
+    }
 
     #[test]
-    fn traversal_encoded_traversal_backslash_nul_and_dotfiles_are_refused() {
-        for bad in [
-            &b"../etc/passwd"[..],
-            b"a/../../x",
-            b"%2e%2e/x",
-            b"%2E%2E%2Fx",
-            b"a\\..\\x",
-            b"a%5c..%5cx",
-            b"x%00.html",
-            b".env",
-            b"a/.git/config",
-            b"%",
-            b"%zz",
-        ] {
-            assert_eq!(safe_relative(bad), None, "{}", String::from_utf8_lossy(bad));
-        }
-        assert_eq!(safe_relative(b"a/b.html"), Some(PathBuf::from("a/b.html")));
+    fn health_follows_the_workers_own_slot_state() {
+        let board = Scoreboard::new().unwrap();
+        board.slot(0).claim(1);
+        let mut r = responder(&board, Vec::new());
+        assert_eq!(ask(&mut r, "GET", "/-/health").status, 503, "booting");
+        board.slot(0).set_state(WorkerState::Ready);
+        let ok = ask(&mut r, "GET", "/-/health?probe=lb");
+        assert_eq!(ok.status, 200);
+        assert_eq!(ok.field("cache-control"), Some("no-store"));
+        board.slot(0).set_state(WorkerState::Draining);
+        assert_eq!(ask(&mut r, "HEAD", "/-/health").status, 503);
+    }
+
+    #[test]
+    fn status_routes_answer_get_and_head_on_their_own_path_only() {
+        let board = Scoreboard::new().unwrap();
+        board.slot(0).claim(1);
+        let mut r = responder(&board, Vec::new());
+        let m = ask(&mut r, "GET", "/-/metrics");
+        assert_eq!(m.status, 200);
+        assert_eq!(m.field("content-type"), Some(status::METRICS_TYPE));
+        assert_eq!(ask(&mut r, "GET", "/-/metrics/").status, 200);
+        assert_eq!(ask(&mut r, "GET", "/-/metrics/x").status, 404);
+        let post = ask(&mut r, "POST", "/-/status");
+        assert_eq!(post.status, 405);
+        assert_eq!(post.field("allow"), Some("GET, HEAD"));
         assert_eq!(
-            safe_relative(b"%252e%252e"),
-            Some(PathBuf::from("%2e%2e")),
-            "decoded once"
-        );
-        assert_eq!(
-            safe_relative(b"my%20file.txt"),
-            Some(PathBuf::from("my file.txt"))
+            ask(&mut r, "HEAD", "/-/status").field("content-type"),
+            Some(status::PAGE_TYPE)
         );
     }
 
     #[test]
-    fn content_types_by_extension_with_charset_for_text() {
-        assert_eq!(
-            content_type(Path::new("a.HTML")),
-            "text/html; charset=utf-8"
-        );
-        assert_eq!(content_type(Path::new("a.png")), "image/png");
-        assert_eq!(content_type(Path::new("a")), "application/octet-stream");
+    fn a_routes_own_cache_control_replaces_no_store() {
+        let board = Scoreboard::new().unwrap();
+        board.slot(0).claim(1);
+        let headers = vec![("cache-control".to_string(), "max-age=5".to_string())];
+        let mut r = responder(&board, headers);
+        let reply = ask(&mut r, "GET", "/-/status");
+        let cc: Vec<&str> = reply
+            .fields
+            .iter()
+            .filter(|(n, _)| n == "cache-control")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(cc, ["max-age=5"]);
     }
 }

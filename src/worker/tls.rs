@@ -103,6 +103,11 @@ impl TlsStream {
     }
 
     /// Did the handshake settle on HTTP/2 through ALPN?
+    /// The underlying socket.
+    pub(crate) fn socket(&self) -> &Socket {
+        &self.socket
+    }
+
     pub(crate) fn negotiated_h2(&self) -> bool {
         self.tls.alpn_protocol() == Some(b"h2")
     }

@@ -2,7 +2,7 @@
 //! app names, and the response fields a route adds.
 
 use super::{LISTEN, TempDir, error, parse};
-use crate::config::{ErrorKind, FilesRoute, FollowSymlinks, Route, RouteTarget};
+use crate::config::{ErrorKind, FilesRoute, FollowSymlinks, Route, RouteTarget, StatusPage};
 
 /// A config with one route: `body` is the rest of the `[[route]]` table.
 fn with_route(body: &str) -> String {
@@ -20,7 +20,7 @@ fn only_route(text: &str) -> Route {
 fn files(route: &Route) -> &FilesRoute {
     match &route.target {
         RouteTarget::Files(f) => f,
-        RouteTarget::App(name) => panic!("a files route, got app {name}"),
+        other => panic!("a files route, got {other:?}"),
     }
 }
 
@@ -95,9 +95,19 @@ fn a_route_with_both_root_and_app_is_refused_at_app() {
     let err = error(&with_route("path = \"/\"\nroot = \"/\"\napp = \"x\"\n"));
     assert_eq!(
         err.to_string(),
-        "conf/bicorn.toml:4:7: `route[0].app`: a route has `root` (static files) or `app`, \
-         not both"
+        "conf/bicorn.toml:4:7: `route[0].app`: a route has one of `root` (static files), \
+         `app` and `status`; this one already has `root`"
     );
+}
+
+#[test]
+fn a_route_with_app_and_status_is_refused_at_status() {
+    let err = error(&with_route(
+        "path = \"/\"\napp = \"x\"\nstatus = \"health\"\n",
+    ));
+    assert_eq!(err.key(), "route[0].status");
+    assert_eq!((err.line(), err.column()), (4, 10));
+    assert!(err.message().ends_with("already has `app`"), "{err}");
 }
 
 #[test]
@@ -105,8 +115,49 @@ fn a_route_with_neither_root_nor_app_is_refused_at_the_route() {
     let err = error(&with_route("path = \"/\"\n"));
     assert_eq!(
         err.to_string(),
-        "conf/bicorn.toml:2:8: `route[0]`: needs `root = \"dir\"` (static files) or \
-         `app = \"name\"`"
+        "conf/bicorn.toml:2:8: `route[0]`: needs `root = \"dir\"` (static files), \
+         `app = \"name\"` or `status = \"metrics\"` (or \"health\", \"page\")"
+    );
+}
+
+#[test]
+fn status_routes_name_their_page_and_may_add_headers() {
+    for (word, page) in [
+        ("metrics", StatusPage::Metrics),
+        ("health", StatusPage::Health),
+        ("page", StatusPage::Page),
+    ] {
+        let route = only_route(&with_route(&format!(
+            "path = \"/-/{word}\"\nstatus = \"{word}\"\nheaders = {{ \"cache-control\" = \"no-store\" }}\n"
+        )));
+        assert_eq!(route.target, RouteTarget::Status(page));
+        assert_eq!(
+            route.headers,
+            [("cache-control".to_string(), "no-store".to_string())]
+        );
+    }
+}
+
+#[test]
+fn an_unknown_status_word_lists_the_words() {
+    let err = error(&with_route("path = \"/s\"\nstatus = \"stats\"\n"));
+    assert_eq!(err.key(), "route[0].status");
+    assert_eq!(
+        err.message(),
+        "must be \"metrics\", \"health\" or \"page\", got `stats`"
+    );
+    assert_eq!((err.line(), err.column()), (3, 10));
+}
+
+#[test]
+fn static_file_options_on_a_status_route_are_refused_by_name() {
+    let err = error(&with_route(
+        "path = \"/s\"\nstatus = \"page\"\nlisting = true\n",
+    ));
+    assert_eq!(err.key(), "route[0].listing");
+    assert_eq!(
+        err.message(),
+        "only applies to static-file routes (with `root`), not to `status` routes"
     );
 }
 
@@ -276,6 +327,6 @@ fn an_unknown_route_key_lists_the_route_keys() {
     assert_eq!(
         err.to_string(),
         "conf/bicorn.toml:4:1: `route[0].index`: unknown key (expected one of path, root, \
-         app, headers, listing, dotfiles, follow_symlinks, precompressed)"
+         app, status, headers, listing, dotfiles, follow_symlinks, precompressed)"
     );
 }
