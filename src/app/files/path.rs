@@ -20,6 +20,7 @@
 //! What it does not do: open files, decide about directories, or cache;
 //! `cache.rs` calls [`resolve`] when it (re)validates an entry.
 
+use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
@@ -50,13 +51,20 @@ pub(super) fn map(raw: &[u8], dotfiles: bool) -> Result<Mapped, Refusal> {
         .filter(|s| !s.is_empty())
         .enumerate()
     {
-        let decoded = percent_decode(segment).ok_or(Refusal::BadEscape)?;
+        // Decoding is the identity on a segment without `%` (most of
+        // them): no copy then.
+        let decoded = if segment.contains(&b'%') {
+            Cow::Owned(percent_decode(segment).ok_or(Refusal::BadEscape)?)
+        } else {
+            Cow::Borrowed(segment)
+        };
         check_segment(&decoded)?;
         // Decoding once more must not reveal a separator or a dot
         // segment either: `%252f` is the file `%2f` here, but `/` to
         // anything that decodes again.
-        if let Some(twice) = percent_decode(&decoded)
-            && twice != decoded
+        if decoded.contains(&b'%')
+            && let Some(twice) = percent_decode(&decoded)
+            && twice[..] != decoded[..]
         {
             check_segment(&twice).map_err(|_| Refusal::EncodedSeparator)?;
         }
