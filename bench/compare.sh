@@ -22,10 +22,17 @@
 # Rows (issue 4): 612 B file -c 32 -m 16, 16 KiB -c 16 -m 4, 1 MiB -c 4 -m 1
 # over h2c (prior knowledge) and over TLS 1.3 (TLS_AES_128_GCM_SHA256, an
 # ECDSA P-256 certificate, HTTP/2 by ALPN), and HTTP/1.1 on the 612 B file.
+# Rows (issue 5): a "hello" application response over h2c, TLS and
+# HTTP/1.1 (bicorn: the App API's examples/hello on its handler threads;
+# nginx: `return 200`; h2o: an mruby handler, its Rack-like API), and each
+# server's worker RSS with 1,000 idle keep-alive HTTP/1.1 connections open
+# (KEEPALIVE=0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v h2load >/dev/null || { echo "h2load not installed (apt-get install nghttp2-client)"; exit 1; }
 scale=1; [ -n "${QUICK:-}" ] && scale=10
+# 1,000 keep-alive connections and their servers need descriptors.
+ulimit -n 8192 2>/dev/null || true
 work=$(mktemp -d /tmp/bicorn-bench.XXXXXX)
 trap 'for p in $(cat "$work"/*.pids 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 docroot="$work/www"; mkdir -p "$docroot"
@@ -40,8 +47,10 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 chmod 644 "$work/key.pem"
 tls_args=(--tls13-ciphers=TLS_AES_128_GCM_SHA256)
 
-cargo build --release --quiet
-bicorn_bin=$PWD/target/release/bicorn
+cargo build --release --quiet --bin bicorn --example hello
+# The hello example is bicorn with one app registered: the same server for
+# the file rows, and the App API for the hello rows.
+bicorn_bin=$PWD/target/release/examples/hello
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -70,7 +79,8 @@ run() {
 
 # row SERVER INDEX: measures row INDEX (0-6) on SERVER.
 row_names=("612B h2c -c32 -m16" "16KiB h2c -c16 -m4" "1MiB h2c -c4 -m1"
-  "612B tls -c32 -m16" "16KiB tls -c16 -m4" "1MiB tls -c4 -m1" "612B http/1.1 -c32")
+  "612B tls -c32 -m16" "16KiB tls -c16 -m4" "1MiB tls -c4 -m1" "612B http/1.1 -c32"
+  "hello app h2c -c32 -m16" "hello app tls -c32 -m16" "hello app http/1.1 -c32")
 row() {
   local s=$1 i=$2 pid h2 h1 tls
   pid=${pid_of[$s]} h2=${h2_of[$s]} h1=${h1_of[$s]} tls=${tls_of[$s]}
@@ -83,6 +93,9 @@ row() {
     4) run "$name" "$pid" "$tls/16k.html" $((100000 / scale)) 16 4 "${tls_args[@]}" ;;
     5) run "$name" "$pid" "$tls/1m.bin" $((4000 / scale)) 4 1 "${tls_args[@]}" ;;
     6) run "$name" "$pid" "$h1/index.html" $((200000 / scale)) 32 1 --h1 ;;
+    7) run "$name" "$pid" "$h2/hello" $((400000 / scale)) 32 16 ;;
+    8) run "$name" "$pid" "$tls/hello" $((400000 / scale)) 32 16 "${tls_args[@]}" ;;
+    9) run "$name" "$pid" "$h1/hello" $((200000 / scale)) 32 1 --h1 ;;
   esac
   if [ -n "${RSS_TRACE:-}" ]; then
     local p
@@ -112,6 +125,11 @@ tls = { cert = "$work/cert.pem", key = "$work/key.pem" }
 [[route]]
 path = "/"
 root = "$docroot"
+[[route]]
+path = "/hello"
+app = "hello"
+[app]
+threads = 2
 [log]
 level = "warn"
 CONF
@@ -130,6 +148,7 @@ CONF
 if [[ " $wanted " == *" nginx "* ]]; then
   if command -v nginx >/dev/null; then
     p2=$(free_port); p1=$(free_port); pt=$(free_port)
+    hello='location = /hello { default_type text/plain; return 200 "hello from nginx\n"; }'
     cat > "$work/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -142,9 +161,9 @@ http {
   sendfile on;
   keepalive_requests 1000000;
   http2_max_requests 1000000;
-  server { listen 127.0.0.1:$p2 http2; root $docroot; }
-  server { listen 127.0.0.1:$p1; root $docroot; }
-  server { listen 127.0.0.1:$pt ssl http2; root $docroot;
+  server { listen 127.0.0.1:$p2 http2; root $docroot; $hello }
+  server { listen 127.0.0.1:$p1; root $docroot; $hello }
+  server { listen 127.0.0.1:$pt ssl http2; root $docroot; $hello
            ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
            ssl_protocols TLSv1.3; }
 }
@@ -178,6 +197,11 @@ num-threads: 1
 hosts:
   default:
     paths:
+      /hello:
+        mruby.handler: |
+          Proc.new do |env|
+            [200, {"content-type" => "text/plain"}, ["hello from h2o\n"]]
+          end
       /:
         file.dir: $docroot
 CONF
@@ -205,6 +229,34 @@ done
 for s in "${started[@]}"; do
   echo "$s peak worker RSS: $(peak_rss_kib "${pid_of[$s]}") KiB" >> "$work/rss"
 done
+# Worker RSS with 1,000 idle keep-alive HTTP/1.1 connections (each has
+# made one request), against the same worker just before.
+cur_rss_kib() { local m=0; for p in $(tree "$1"); do v=$(awk '/VmRSS/{print $2}' /proc/"$p"/status 2>/dev/null || echo 0); [ "$v" -gt "$m" ] && m=$v; done; echo "$m"; }
+if [ "${KEEPALIVE:-1}" != 0 ]; then
+  for s in "${started[@]}"; do
+    url=${h1_of[$s]}
+    before=$(cur_rss_kib "${pid_of[$s]}")
+    python3 - "${url#http://}" 1000 "$work/ka.$s" <<'PY' &
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+host, port = sys.argv[1].rsplit(":", 1)
+conns = []
+for _ in range(int(sys.argv[2])):
+    c = socket.create_connection((host, int(port)))
+    c.sendall(b"GET /index.html HTTP/1.1\r\nhost: b\r\n\r\n")
+    c.recv(65536)
+    conns.append(c)
+open(sys.argv[3], "w").write("open\n")
+time.sleep(30)
+PY
+    ka=$!
+    for _ in $(seq 300); do [ -s "$work/ka.$s" ] && break; sleep 0.1; done
+    sleep 0.5
+    after=$(cur_rss_kib "${pid_of[$s]}")
+    kill "$ka" 2>/dev/null || true; wait "$ka" 2>/dev/null || true
+    echo "$s worker RSS with 1000 keep-alive connections: $after KiB ($((after - before)) KiB over $before KiB idle, $(((after - before) * 1024 / 1000)) bytes each)" >> "$work/rss"
+  done
+fi
 for s in "${started[@]}"; do
   case $s in
     h2o) kill -TERM "${pid_of[$s]}" ;;
