@@ -21,6 +21,7 @@
 //! and are not cached.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
@@ -155,7 +156,10 @@ struct Slot {
 #[derive(Debug)]
 pub(super) struct Cache {
     limits: Limits,
-    slots: HashMap<PathBuf, Slot>,
+    /// By the file's path as octets (root and mapped segments, always
+    /// in the same normal form): hashing a `Path` walks its components,
+    /// which cost a few percent of a worker serving small files.
+    slots: HashMap<OsString, Slot>,
     /// Octets of `Content::Memory` held.
     bytes: usize,
     /// `Content::Open` files held.
@@ -214,7 +218,7 @@ impl Cache {
     ) -> Result<Found, Refusal> {
         let tick = self.tick;
         let mut previous = None;
-        if let Some(slot) = self.slots.get_mut(key)
+        if let Some(slot) = self.slots.get_mut(key.as_os_str())
             && slot.rules == rules
         {
             if now.duration_since(slot.checked) < self.limits.revalidate {
@@ -234,7 +238,7 @@ impl Cache {
         };
         let found = state.found();
         self.insert(
-            key.to_path_buf(),
+            key.as_os_str().to_os_string(),
             Slot {
                 rules,
                 checked: now,
@@ -317,7 +321,7 @@ impl Cache {
         })))
     }
 
-    fn insert(&mut self, key: PathBuf, slot: Slot) {
+    fn insert(&mut self, key: OsString, slot: Slot) {
         self.account(&slot.state, true);
         if let Some(old) = self.slots.insert(key.clone(), slot) {
             self.account(&old.state, false);

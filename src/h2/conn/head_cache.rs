@@ -17,38 +17,58 @@
 pub(super) struct HeadCache {
     /// The encoder's generation when `block` was encoded; `None`: empty.
     generation: Option<u64>,
-    /// The head, as [`key`] writes it.
+    /// The head, as [`key`] writes it (compared in place by [`same_head`]).
     key: Vec<u8>,
     block: Vec<u8>,
-    /// Where the key of the head being sent is written.
-    scratch: Vec<u8>,
 }
 
 impl HeadCache {
     /// The block for `status` and `fields` if the last one cached is for
-    /// the same head and the encoder is still at `generation`. Either way
-    /// the head's key is left in the scratch buffer for [`store`].
-    ///
-    /// [`store`]: Self::store
+    /// the same head and the encoder is still at `generation`.
     pub(super) fn lookup(
         &mut self,
         generation: u64,
         status: [u8; 3],
         fields: &[(&[u8], &[u8])],
     ) -> Option<&[u8]> {
-        key(status, fields, &mut self.scratch);
-        (self.generation == Some(generation) && self.key == self.scratch)
+        (self.generation == Some(generation) && same_head(&self.key, status, fields))
             .then_some(self.block.as_slice())
     }
 
-    /// Keep `block`, the encoding of the head last looked up, made at
+    /// Keep `block`, the encoding of `status` and `fields`, made at
     /// `generation` without changing the encoder.
-    pub(super) fn store(&mut self, generation: u64, block: &[u8]) {
-        std::mem::swap(&mut self.key, &mut self.scratch);
+    pub(super) fn store(
+        &mut self,
+        generation: u64,
+        status: [u8; 3],
+        fields: &[(&[u8], &[u8])],
+        block: &[u8],
+    ) {
+        key(status, fields, &mut self.key);
         self.block.clear();
         self.block.extend_from_slice(block);
         self.generation = Some(generation);
     }
+}
+
+/// Whether `key` is the key of `status` and `fields`, compared in place
+/// (a hit, the usual case, copies nothing).
+fn same_head(key: &[u8], status: [u8; 3], fields: &[(&[u8], &[u8])]) -> bool {
+    let Some(mut rest) = key.strip_prefix(&status[..]) else {
+        return false;
+    };
+    for (name, value) in fields {
+        for part in [name, value] {
+            let Some(after) = rest
+                .strip_prefix(&(part.len() as u64).to_le_bytes()[..])
+                .and_then(|r| r.strip_prefix(&part[..]))
+            else {
+                return false;
+            };
+            rest = after;
+        }
+    }
+    rest.is_empty()
 }
 
 /// The head as one string: the status, then each name and value with its
@@ -73,7 +93,7 @@ mod tests {
         let mut c = HeadCache::default();
         let head: [(&[u8], &[u8]); 2] = [(b"server", b"t"), (b"content-length", b"3")];
         assert_eq!(c.lookup(7, *b"200", &head), None, "empty");
-        c.store(7, b"block");
+        c.store(7, *b"200", &head, b"block");
         assert_eq!(c.lookup(7, *b"200", &head), Some(&b"block"[..]));
         assert_eq!(c.lookup(8, *b"200", &head), None, "the encoder moved on");
         assert_eq!(c.lookup(7, *b"404", &head), None);

@@ -56,7 +56,8 @@ impl Connection {
             block.clear();
             self.encoder.encode(all, &mut block);
             if self.encoder.generation() == generation {
-                self.head_cache.store(generation, &block);
+                self.head_cache
+                    .store(generation, status_text, fields, &block);
             }
             encode_header_block(
                 stream,

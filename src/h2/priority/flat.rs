@@ -51,7 +51,7 @@ pub(super) struct Flat {
     bounds: Bounds,
     open: HashMap<u32, Leaf, IdHashing>,
     /// Stream 0's queue of ready streams, first to be served first.
-    queue: Queue<QueueKey>,
+    queue: ReadyQueue,
     /// Stream 0's virtual clock.
     clock: u64,
     /// Closed streams, oldest first, at most `max_closed`.
@@ -68,7 +68,7 @@ impl Flat {
         Self {
             bounds,
             open: HashMap::with_hasher(IdHashing::default()),
-            queue: Queue::new(),
+            queue: ReadyQueue::default(),
             clock: 0,
             closed: VecDeque::new(),
             seq: 0,
@@ -204,14 +204,51 @@ impl Flat {
 
     /// The same state as a general tree, for the first dependency.
     pub(super) fn into_tree(self) -> Tree {
+        let mut queue = Queue::new();
+        for key in self.queue.keys {
+            queue.insert(key);
+        }
         Tree::from_flat(
             self.bounds,
             self.seq,
             self.clock,
-            self.queue,
+            queue,
             self.open,
             self.closed,
             self.evicted,
         )
+    }
+}
+
+/// Stream 0's ready streams, ordered as the tree's [`Queue`] orders them,
+/// in a vector sorted greatest first: the next key is the last, and no
+/// node is allocated as streams come and go, as a `BTreeSet`'s are.
+/// There are at most SETTINGS_MAX_CONCURRENT_STREAMS keys.
+#[derive(Debug, Default)]
+struct ReadyQueue {
+    keys: Vec<QueueKey>,
+}
+
+impl ReadyQueue {
+    fn first(&self) -> Option<&QueueKey> {
+        self.keys.last()
+    }
+
+    fn insert(&mut self, key: QueueKey) {
+        let at = self.keys.partition_point(|k| *k > key);
+        self.keys.insert(at, key);
+    }
+
+    fn remove(&mut self, key: &QueueKey) {
+        if self.keys.last() == Some(key) {
+            self.keys.pop();
+        } else if let Ok(at) = self.keys.binary_search_by(|k| key.cmp(k)) {
+            self.keys.remove(at);
+        }
+    }
+
+    fn rekey(&mut self, old: &QueueKey, new: QueueKey) {
+        self.remove(old);
+        self.insert(new);
     }
 }
