@@ -8,6 +8,7 @@
 pub mod access_log;
 pub mod api;
 pub mod files;
+pub mod html;
 pub mod reply;
 pub mod request;
 pub mod routing;

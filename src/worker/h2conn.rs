@@ -502,16 +502,10 @@ impl H2Conn {
                         if let (false, Some(authority)) = (host, head.authority()) {
                             req.fields.push((b"host".to_vec(), authority.to_vec()));
                         }
-                        let logged = ctx.access_log.as_ref().map(|_| {
-                            Logged::new(
-                                head.method(),
-                                path,
-                                &H2Fields(&head),
-                                Protocol::Http2,
-                                Some(stream.value()),
-                                now,
-                            )
-                        });
+                        let logged = ctx
+                            .access_log
+                            .as_ref()
+                            .map(|_| logged(&head, path, stream, now));
                         self.conn.recycle_fields(head.into_fields());
                         if end_stream {
                             if let Some(l) = logged {
@@ -536,16 +530,8 @@ impl H2Conn {
                         }
                         continue;
                     }
-                    let logged = (!end_stream && ctx.access_log.is_some()).then(|| {
-                        Logged::new(
-                            head.method(),
-                            path,
-                            &H2Fields(&head),
-                            Protocol::Http2,
-                            Some(stream.value()),
-                            now,
-                        )
-                    });
+                    let logged = (!end_stream && ctx.access_log.is_some())
+                        .then(|| logged(&head, path, stream, now));
                     let pending = Pending {
                         logged,
                         app: None,
@@ -816,6 +802,24 @@ impl H2Conn {
         }
         Ok(())
     }
+}
+
+/// The access-log fields of a request answered later.
+fn logged(
+    head: &crate::h2::request::RequestHead,
+    path: &[u8],
+    stream: StreamId,
+    now: Instant,
+) -> Logged {
+    let fields = H2Fields(head);
+    Logged::new(
+        head.method(),
+        path,
+        &fields,
+        Protocol::Http2,
+        Some(stream.value()),
+        now,
+    )
 }
 
 /// HTTP/2 request fields as the content layer looks them up.

@@ -231,20 +231,9 @@ pub(crate) fn metrics(workers: &[Snapshot], now_ms: u64) -> String {
     out
 }
 
-/// `text` with `&`, `<`, `>`, `"` and `'` escaped for HTML.
+/// `text` escaped for HTML.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::app::html::escape(text)
 }
 
 /// The status page: one table row per worker, refreshed every 2 s;

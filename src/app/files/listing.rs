@@ -130,19 +130,7 @@ fn href(name: &[u8]) -> String {
 
 /// `text` (UTF-8, invalid sequences replaced) with `& < > " '` escaped.
 fn escape(text: &[u8]) -> String {
-    let text = String::from_utf8_lossy(text);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::app::html::escape(&String::from_utf8_lossy(text))
 }
 
 #[cfg(test)]
