@@ -33,6 +33,7 @@ mod body;
 mod client;
 mod conn;
 mod fault;
+mod h1_reply;
 mod h2conn;
 mod listener;
 mod respond;
