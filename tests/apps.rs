@@ -53,13 +53,15 @@ fn config(app: &str, threads: usize) -> (TempDir, String) {
     (dir, config)
 }
 
+/// The example `bin` serving `app` with `threads` handler threads.
+fn start(app: &str, threads: usize, bin: &str) -> Server {
+    let (dir, config) = config(app, threads);
+    Server::builder(&config).dir(dir).bin(example(bin)).start()
+}
+
 #[test]
 fn hello_example_answers_over_http11_and_http2_with_its_hooks_run() {
-    let (dir, config) = config("hello", 4);
-    let s = Server::builder(&config)
-        .dir(dir)
-        .bin(example("hello"))
-        .start();
+    let s = start("hello", 4, "hello");
     let r = s.get("/");
     assert_eq!(r.status, 200);
     assert!(r.body.starts_with("hello from bicorn"), "{}", r.body);
@@ -103,11 +105,7 @@ fn hello_example_answers_over_http11_and_http2_with_its_hooks_run() {
 
 #[test]
 fn a_panicking_handler_gets_500_and_the_next_request_on_the_connection_succeeds() {
-    let (dir, config) = config("hello", 2);
-    let s = Server::builder(&config)
-        .dir(dir)
-        .bin(example("hello"))
-        .start();
+    let s = start("hello", 2, "hello");
     let mut c = http::Conn::open(&s.addr).unwrap();
     for _ in 0..3 {
         let r = c.request("GET", "/panic", b"").unwrap();
@@ -125,11 +123,7 @@ fn a_panicking_handler_gets_500_and_the_next_request_on_the_connection_succeeds(
 
 #[test]
 fn a_handler_blocked_for_seconds_does_not_delay_other_connections() {
-    let (dir, config) = config("hello", 2);
-    let s = Server::builder(&config)
-        .dir(dir)
-        .bin(example("hello"))
-        .start();
+    let s = start("hello", 2, "hello");
     let addr = s.addr.clone();
     let slow = std::thread::spawn(move || {
         let mut c = http::Conn::open(&addr).unwrap();
@@ -152,11 +146,7 @@ fn a_handler_blocked_for_seconds_does_not_delay_other_connections() {
 
 #[test]
 fn an_embedded_app_reloads_on_hup_and_drains_on_quit_running_its_exit_hook() {
-    let (dir, config) = config("hello", 2);
-    let mut s = Server::builder(&config)
-        .dir(dir)
-        .bin(example("hello"))
-        .start();
+    let mut s = start("hello", 2, "hello");
     let first = support::body_pid(&s.get("/").body).unwrap();
     s.signal(Signal::SIGHUP);
     assert!(
@@ -210,11 +200,7 @@ fn read_until(c: &mut TcpStream, seen: &mut Vec<u8>, needle: &str) {
 
 #[test]
 fn sse_events_arrive_one_by_one_as_they_are_published() {
-    let (dir, config) = config("events", 8);
-    let s = Server::builder(&config)
-        .dir(dir)
-        .bin(example("sse"))
-        .start();
+    let s = start("events", 8, "sse");
     let mut sub = TcpStream::connect(&s.addr).unwrap();
     sub.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     sub.write_all(b"GET /events HTTP/1.1\r\nhost: t\r\n\r\n")
@@ -254,11 +240,7 @@ fn sse_events_arrive_one_by_one_over_http2() {
     if !tool("curl") {
         return;
     }
-    let (dir, config) = config("events", 8);
-    let s = Server::builder(&config)
-        .dir(dir)
-        .bin(example("sse"))
-        .start();
+    let s = start("events", 8, "sse");
     let mut sub = Command::new("curl")
         .args(["-sSN", "--http2-prior-knowledge"])
         .arg(format!("http://{}/events", s.addr))
@@ -335,11 +317,7 @@ fn app_replies_are_access_logged_with_their_status_and_bytes() {
 
 #[test]
 fn trailers_go_both_ways_over_http2_and_close_a_chunked_http11_body() {
-    let (dir, config) = config("hello", 2);
-    let s = Server::builder(&config)
-        .dir(dir)
-        .bin(example("hello"))
-        .start();
+    let s = start("hello", 2, "hello");
     let addr = s.addr.clone();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
