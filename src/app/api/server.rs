@@ -184,6 +184,8 @@ fn control(config: &std::path::Path, command: ControlCommand) -> ExitCode {
                 if !watch {
                     return Ok(());
                 }
+                // The `bicorn status --watch` client process (not a server
+                // event loop): refresh once a second until interrupted.
                 std::thread::sleep(std::time::Duration::from_secs(1));
             },
             _ => {
